@@ -1,0 +1,38 @@
+# minik6 — build, run, test, bench.
+GO        ?= go
+BIN       := bin/minik6
+SHARED    ?= ../shared
+EXAMPLE   ?= examples/scripts/hello.js
+
+.PHONY: build run test vet fmt-check unit conformance bench clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/minik6
+
+## run: run an example script
+run: build
+	./$(BIN) run $(EXAMPLE)
+
+## test: formatting, vet, unit tests with the race detector, then the conformance suite
+test: fmt-check vet unit conformance
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+conformance: build
+	$(SHARED)/conformance/run.sh ./$(BIN)
+
+## bench: Go benchmarks and whole-binary runs
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./bench/run.sh ./$(BIN)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/minik6/minik6/exitcode"
+
+	// The built-in JavaScript modules register themselves.
+	_ "github.com/minik6/minik6/js/modules/execution"
+	_ "github.com/minik6/minik6/js/modules/http"
+	_ "github.com/minik6/minik6/js/modules/k6"
+	_ "github.com/minik6/minik6/js/modules/metrics"
+)
+
+// version is minik6's version, set at build time with -ldflags.
+var version = "0.1.0-dev"
+
+// execute runs the command line and returns the process exit code.
+func execute(args []string, env map[string]string, stdout, stderr io.Writer) int {
+	root := &cobra.Command{
+		Use:           "minik6",
+		Short:         "a k6-compatible load-testing runner",
+		Long:          "minik6 runs k6 test scripts: same scripts, same answers, less CPU and memory.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.AddCommand(newRunCommand(env, stdout, stderr), newVersionCommand(stdout))
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var already *reportedError
+	if !errors.As(err, &already) {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	code := exitcode.Of(err)
+	if code == exitcode.GenericEngineError {
+		var ce *exitcode.Error
+		if !errors.As(err, &ce) {
+			// A usage error from the command line: an invalid flag or argument.
+			code = exitcode.InvalidConfig
+		}
+	}
+	return int(code)
+}
+
+// reportedError is an error whose message was already logged.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+func newVersionCommand(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print minik6's version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintf(stdout, "minik6 v%s\n", version)
+		},
+	}
+}

@@ -1,0 +1,128 @@
+// Package modules is minik6's extension point: the registry of JavaScript modules
+// that scripts import (`k6`, `k6/execution`, `k6/x/anything`…) and the interfaces a
+// module implements and sees. Built-in modules use it exactly as an outside module
+// would: they call Register from an init function of their own package.
+//
+// Lifecycle of a module, per VU:
+//  1. The script imports the module's name for the first time in the VU's init
+//     context: NewModuleInstance is called with the VU (State is nil then).
+//  2. The script reads the instance's Exports (default and named) once.
+//  3. The exported functions run later, in the init context or in iterations; they
+//     ask the VU for its State to tell which (nil means init).
+//  4. When the VU goes away, an instance that implements Closer is closed.
+package modules
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/grafana/sobek"
+	"github.com/sirupsen/logrus"
+
+	"github.com/minik6/minik6/metrics"
+
+	"github.com/minik6/minik6/runner"
+)
+
+// Module is registered once per import name and makes one Instance per VU.
+type Module interface {
+	// NewModuleInstance is called in the VU's init context, the first time the VU
+	// imports the module.
+	NewModuleInstance(vu VU) Instance
+}
+
+// ModuleFunc adapts a function to Module.
+type ModuleFunc func(vu VU) Instance
+
+// NewModuleInstance calls f.
+func (f ModuleFunc) NewModuleInstance(vu VU) Instance { return f(vu) }
+
+// Instance is one VU's copy of a module.
+type Instance interface {
+	// Exports returns what `import` sees: the default export and the named ones.
+	Exports() Exports
+}
+
+// Closer is an optional interface of an Instance that holds resources until the VU
+// ends.
+type Closer interface {
+	Close() error
+}
+
+// Exports are a module instance's exported values. Values are Go values, converted
+// with the VU's runtime (functions, maps, structs, sobek values all work).
+type Exports struct {
+	// Default is the default export; nil makes the default export the object of the
+	// named exports.
+	Default any
+	// Named maps export names to values.
+	Named map[string]any
+}
+
+// VU is what a module instance sees of the virtual user it belongs to.
+type VU interface {
+	// Runtime is the VU's JavaScript runtime. Only the VU's goroutine may use it.
+	Runtime() *sobek.Runtime
+	// Context is the context of the current init context or iteration: it is done
+	// when the work must stop.
+	Context() context.Context
+	// State is the VU's run state, nil in the init context.
+	State() *runner.VUState
+	// InitEnv is what the init context offers: the metrics registry, the logger.
+	InitEnv() *InitEnv
+}
+
+// InitEnv is what a module can use in the init context, before the VU runs.
+type InitEnv struct {
+	// Registry holds the run's metrics; custom metrics are declared in it.
+	Registry *metrics.Registry
+	// Logger logs on behalf of the script.
+	Logger logrus.FieldLogger
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Module{}
+	validName  = regexp.MustCompile(`^k6(/[a-z0-9_.-]+)*$`)
+)
+
+// Register makes m importable as name. Names start with "k6" ("k6", "k6/http",
+// "k6/x/mything" for extensions). A duplicate or malformed name is a programming
+// error, so Register panics; call it from an init function.
+func Register(name string, m Module) {
+	if !validName.MatchString(name) {
+		panic(fmt.Sprintf("modules.Register: %q is not a valid module name (want k6/…, lower case)", name))
+	}
+	if m == nil {
+		panic(fmt.Sprintf("modules.Register: module %q is nil", name))
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic(fmt.Sprintf("modules.Register: module %q is already registered", name))
+	}
+	registry[name] = m
+}
+
+// Get returns the module registered as name.
+func Get(name string) (Module, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	m, ok := registry[name]
+	return m, ok
+}
+
+// Names lists the registered module names, sorted.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

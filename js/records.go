@@ -1,0 +1,67 @@
+package js
+
+import (
+	"fmt"
+
+	"github.com/grafana/sobek"
+)
+
+// objectRecord is a module record whose exports come from Go, computed once per VU:
+// the Go modules (k6, k6/execution, extensions) and CommonJS files imported from
+// ES modules. Any export name resolves; names the instance lacks read undefined.
+type objectRecord struct {
+	b *Bundle
+	// name identifies the module in messages.
+	name string
+	// instantiate makes the VU's instance of the module.
+	instantiate func(vu *VU) (*objectInstance, error)
+}
+
+// objectInstance is one VU's instance of an objectRecord.
+type objectInstance struct {
+	def   sobek.Value
+	named *sobek.Object
+}
+
+// GetBindingValue returns the export called name.
+func (i *objectInstance) GetBindingValue(name string) sobek.Value {
+	if name == "default" {
+		return i.def
+	}
+	if i.named == nil {
+		return sobek.Undefined()
+	}
+	return i.named.Get(name)
+}
+
+func (r *objectRecord) GetExportedNames(callback func([]string), _ ...sobek.ModuleRecord) bool {
+	callback([]string{"default"})
+	return true
+}
+
+func (r *objectRecord) ResolveExport(name string, _ ...sobek.ResolveSetElement) (*sobek.ResolvedBinding, bool) {
+	return &sobek.ResolvedBinding{Module: r, BindingName: name}, false
+}
+
+func (r *objectRecord) Link() error { return nil }
+
+// Evaluate returns, as a settled promise, the instance for rt's VU, making it on
+// first use.
+func (r *objectRecord) Evaluate(rt *sobek.Runtime) *sobek.Promise {
+	p, resolve, reject := rt.NewPromise()
+	vu := r.b.vuOf(rt)
+	if vu == nil {
+		_ = reject(fmt.Errorf("module %s evaluated outside of a VU", r.name))
+		return p
+	}
+	inst, err := vu.instanceOf(r)
+	if err != nil {
+		_ = reject(err)
+		return p
+	}
+	_ = resolve(inst)
+	return p
+}
+
+var _ sobek.ModuleRecord = (*objectRecord)(nil)
+var _ sobek.ModuleInstance = (*objectInstance)(nil)

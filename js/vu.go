@@ -1,0 +1,434 @@
+package js
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/grafana/sobek"
+
+	"github.com/minik6/minik6/exitcode"
+	"github.com/minik6/minik6/js/modules"
+	"github.com/minik6/minik6/runner"
+)
+
+// VU is one virtual user's JavaScript side: its runtime, its module instances and
+// the script's exports in that runtime. Only the VU's goroutine uses it, except
+// Interrupt.
+type VU struct {
+	b     *Bundle
+	rt    *sobek.Runtime
+	state *runner.VUState
+	// active turns true when the init context is over: State is nil before.
+	active bool
+	ctx    context.Context
+
+	exports    *sobek.Object
+	instances  map[*objectRecord]*objectInstance
+	cjsExports map[string]sobek.Value
+	closers    []modules.Closer
+	fns        map[string]sobek.Callable
+	stringify  sobek.Callable
+	parse      sobek.Callable
+
+	setupRaw     []byte
+	setupVal     sobek.Value
+	lastScenario *runner.ScenarioState
+	envs         map[*runner.ScenarioState]sobek.Value
+}
+
+var _ modules.VU = (*VU)(nil)
+var _ runner.VU = (*VU)(nil)
+
+// newVU makes a runtime, installs the init-context globals and evaluates the
+// script in it. state is nil for the bundle's own look at the script's options.
+func (b *Bundle) newVU(ctx context.Context, state *runner.VUState, id uint64) (*VU, error) {
+	rt := sobek.New()
+	rt.SetFieldNameMapper(sobek.TagFieldNameMapper("js", true))
+	vu := &VU{
+		b: b, rt: rt, state: state, ctx: ctx,
+		instances:  map[*objectRecord]*objectInstance{},
+		cjsExports: map[string]sobek.Value{},
+		fns:        map[string]sobek.Callable{},
+		envs:       map[*runner.ScenarioState]sobek.Value{},
+	}
+	b.vus.Store(rt, vu)
+	json := rt.Get("JSON").ToObject(rt)
+	vu.stringify, _ = sobek.AssertFunction(json.Get("stringify"))
+	vu.parse, _ = sobek.AssertFunction(json.Get("parse"))
+	if err := vu.installGlobals(id); err != nil {
+		vu.Close()
+		return nil, err
+	}
+	if err := vu.evaluate(); err != nil {
+		vu.Close()
+		return nil, err
+	}
+	vu.active = state != nil
+	return vu, nil
+}
+
+// evaluate runs the entry module (its init context) and keeps its exports.
+func (vu *VU) evaluate() error {
+	b := vu.b
+	if b.cjsEntry != nil {
+		v, err := vu.runCJS(b.cjsEntry)
+		if err != nil {
+			return initError(err)
+		}
+		obj, ok := v.(*sobek.Object)
+		if !ok {
+			obj = vu.rt.NewObject()
+		}
+		vu.exports = obj
+		return nil
+	}
+	prom := vu.rt.CyclicModuleRecordEvaluate(b.entryRec.(sobek.CyclicModuleRecord), b.resolve)
+	switch prom.State() {
+	case sobek.PromiseStateRejected:
+		return initError(promiseError(prom))
+	case sobek.PromiseStatePending:
+		return exitcode.Errorf(exitcode.ScriptException, "the script's top-level await did not settle in the init context")
+	}
+	vu.exports = vu.rt.NamespaceObjectFor(b.entryRec)
+	return nil
+}
+
+// initError gives an error from the init context its exit code: 108 for
+// exec.test.abort(), 107 for everything else.
+func initError(err error) error {
+	var abort *runner.AbortError
+	if errors.As(err, &abort) {
+		return exitcode.Wrap(exitcode.ScriptAborted, abort)
+	}
+	var code *exitcode.Error
+	if errors.As(err, &code) {
+		return err
+	}
+	return exitcode.Wrap(exitcode.ScriptException, errors.New(describe(err)))
+}
+
+// promiseError turns a rejected promise's reason into an error.
+func promiseError(p *sobek.Promise) error {
+	r := p.Result()
+	if r == nil {
+		return errors.New("rejected")
+	}
+	switch e := r.Export().(type) {
+	case error:
+		return e
+	}
+	if obj, ok := r.(*sobek.Object); ok {
+		if stack := obj.Get("stack"); stack != nil && !sobek.IsUndefined(stack) {
+			return errors.New(stack.String())
+		}
+	}
+	return errors.New(r.String())
+}
+
+// describe formats a script error with its JavaScript stack.
+func describe(err error) string {
+	var ie *sobek.InterruptedError
+	if errors.As(err, &ie) {
+		return strings.TrimSpace(ie.String())
+	}
+	var ex *sobek.Exception
+	if errors.As(err, &ex) {
+		return strings.TrimSpace(ex.String())
+	}
+	return err.Error()
+}
+
+// Runtime returns the VU's JavaScript runtime.
+func (vu *VU) Runtime() *sobek.Runtime { return vu.rt }
+
+// Context returns the context of the current init context or iteration.
+func (vu *VU) Context() context.Context { return vu.ctx }
+
+// State returns the VU's run state, nil in the init context.
+func (vu *VU) State() *runner.VUState {
+	if !vu.active {
+		return nil
+	}
+	return vu.state
+}
+
+// InitEnv returns what the init context offers modules.
+func (vu *VU) InitEnv() *modules.InitEnv {
+	return &modules.InitEnv{Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger}
+}
+
+// Interrupt stops the running JavaScript; safe from any goroutine.
+func (vu *VU) Interrupt(reason error) { vu.rt.Interrupt(reason) }
+
+// Close releases the VU's module instances.
+func (vu *VU) Close() {
+	for _, c := range vu.closers {
+		_ = c.Close()
+	}
+	vu.closers = nil
+	vu.b.vus.Delete(vu.rt)
+}
+
+// instanceOf returns the VU's instance of a Go or CommonJS module record.
+func (vu *VU) instanceOf(r *objectRecord) (*objectInstance, error) {
+	if inst, ok := vu.instances[r]; ok {
+		return inst, nil
+	}
+	inst, err := r.instantiate(vu)
+	if err != nil {
+		return nil, err
+	}
+	vu.instances[r] = inst
+	return inst, nil
+}
+
+// goModule makes the VU's instance of a registered Go module.
+func (vu *VU) goModule(m modules.Module) *objectInstance {
+	mi := m.NewModuleInstance(vu)
+	if c, ok := mi.(modules.Closer); ok {
+		vu.closers = append(vu.closers, c)
+	}
+	ex := mi.Exports()
+	named := vu.rt.NewObject()
+	for k, v := range ex.Named {
+		_ = named.Set(k, v)
+	}
+	inst := &objectInstance{def: named, named: named}
+	if ex.Default != nil {
+		inst.def = vu.rt.ToValue(ex.Default)
+	}
+	return inst
+}
+
+// function returns the exported function name, cached.
+func (vu *VU) function(name string) (sobek.Callable, error) {
+	if f, ok := vu.fns[name]; ok {
+		return f, nil
+	}
+	f, ok := sobek.AssertFunction(vu.exports.Get(name))
+	if !ok {
+		return nil, fmt.Errorf("function '%s' not found in exports", name)
+	}
+	vu.fns[name] = f
+	return f, nil
+}
+
+// RunIteration calls the exported function fn once with the setup data.
+func (vu *VU) RunIteration(ctx context.Context, fn string) error {
+	vu.ctx = ctx
+	vu.rt.ClearInterrupt()
+	if ctx.Err() != nil {
+		return runner.ErrInterrupted
+	}
+	if vu.state.Scenario != vu.lastScenario {
+		vu.enterScenario()
+	}
+	f, err := vu.function(fn)
+	if err != nil {
+		return err
+	}
+	v, err := f(sobek.Undefined(), vu.setupData())
+	if err == nil {
+		err = settle(v)
+	}
+	if err == nil {
+		return nil
+	}
+	return vu.iterationError(err)
+}
+
+// iterationError sorts an error from an iteration: an interrupt (stop, abort) or
+// a script exception to log.
+func (vu *VU) iterationError(err error) error {
+	var ie *sobek.InterruptedError
+	if errors.As(err, &ie) {
+		return runner.ErrInterrupted
+	}
+	return &runner.ScriptError{Message: describe(err)}
+}
+
+// settle checks the result of a call: a rejected promise is an error.
+func settle(v sobek.Value) error {
+	obj, ok := v.(*sobek.Object)
+	if !ok {
+		return nil
+	}
+	p, ok := obj.Export().(*sobek.Promise)
+	if !ok {
+		return nil
+	}
+	switch p.State() {
+	case sobek.PromiseStateRejected:
+		return fmt.Errorf("Uncaught (in promise) %w", promiseError(p))
+	case sobek.PromiseStatePending:
+		return errors.New("the iteration's promise did not settle")
+	}
+	return nil
+}
+
+// Call calls the exported function fn with arg (JSON) and returns its result as
+// JSON: setup(), teardown(), handleSummary().
+func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
+	vu.ctx = ctx
+	vu.rt.ClearInterrupt()
+	f, err := vu.function(fn)
+	if err != nil {
+		return nil, err
+	}
+	argv := sobek.Undefined()
+	if arg != nil {
+		if argv, err = vu.parse(sobek.Undefined(), vu.rt.ToValue(string(arg))); err != nil {
+			return nil, err
+		}
+	}
+	v, err := f(sobek.Undefined(), argv)
+	if err == nil {
+		err = settle(v)
+		if obj, ok := v.(*sobek.Object); ok && err == nil {
+			if p, ok := obj.Export().(*sobek.Promise); ok {
+				v = p.Result()
+			}
+		}
+	}
+	if err != nil {
+		var ie *sobek.InterruptedError
+		if errors.As(err, &ie) {
+			return nil, runner.ErrInterrupted
+		}
+		return nil, errors.New(describe(err))
+	}
+	if v == nil || sobek.IsUndefined(v) {
+		return nil, nil
+	}
+	out, err := vu.stringify(sobek.Undefined(), v)
+	if err != nil {
+		return nil, fmt.Errorf("%s() returned a value that can't be serialized to JSON: %s", fn, describe(err))
+	}
+	if sobek.IsUndefined(out) {
+		return nil, nil
+	}
+	return []byte(out.String()), nil
+}
+
+// setupData returns setup()'s result parsed in this VU, parsed once.
+func (vu *VU) setupData() sobek.Value {
+	raw := vu.state.SetupData()
+	if raw == nil {
+		return sobek.Undefined()
+	}
+	if vu.setupVal != nil && len(raw) == len(vu.setupRaw) && (len(raw) == 0 || &raw[0] == &vu.setupRaw[0]) {
+		return vu.setupVal
+	}
+	v, err := vu.parse(sobek.Undefined(), vu.rt.ToValue(string(raw)))
+	if err != nil {
+		return sobek.Undefined()
+	}
+	vu.setupRaw, vu.setupVal = raw, v
+	return v
+}
+
+// enterScenario switches __ENV to the scenario's environment.
+func (vu *VU) enterScenario() {
+	sc := vu.state.Scenario
+	vu.lastScenario = sc
+	if sc == nil || len(sc.Env) == 0 {
+		_ = vu.rt.Set("__ENV", vu.envObject(nil))
+		return
+	}
+	env, ok := vu.envs[sc]
+	if !ok {
+		env = vu.envObject(sc.Env)
+		vu.envs[sc] = env
+	}
+	_ = vu.rt.Set("__ENV", env)
+}
+
+// envObject builds an __ENV object: the run's variables, then extra on top.
+func (vu *VU) envObject(extra map[string]string) sobek.Value {
+	if extra == nil {
+		if env, ok := vu.envs[nil]; ok {
+			return env
+		}
+	}
+	obj := vu.rt.NewObject()
+	for k, v := range vu.b.cfg.Env {
+		_ = obj.Set(k, v)
+	}
+	for k, v := range extra {
+		_ = obj.Set(k, v)
+	}
+	if extra == nil {
+		vu.envs[nil] = obj
+	}
+	return obj
+}
+
+// installGlobals sets up the init context: __ENV, __VU, __ITER, console, open,
+// require.
+func (vu *VU) installGlobals(id uint64) error {
+	rt := vu.rt
+	g := rt.GlobalObject()
+	if err := rt.Set("__ENV", vu.envObject(nil)); err != nil {
+		return err
+	}
+	if err := rt.Set("__VU", id); err != nil {
+		return err
+	}
+	iter := rt.ToValue(func() int64 {
+		if vu.state == nil {
+			return 0
+		}
+		return vu.state.IterationInInstance
+	})
+	if err := g.DefineAccessorProperty("__ITER", iter, nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
+		return err
+	}
+	if err := rt.Set("console", newConsole(vu)); err != nil {
+		return err
+	}
+	if err := rt.Set("open", vu.open); err != nil {
+		return err
+	}
+	return rt.Set("require", func(specifier string) sobek.Value {
+		v, err := vu.require(vu.callerDir(), specifier)
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+		return v
+	})
+}
+
+// callerDir is the directory of the script that called the current Go function.
+func (vu *VU) callerDir() string {
+	frames := vu.rt.CaptureCallStack(3, nil)
+	for _, f := range frames {
+		if name := f.SrcName(); strings.HasPrefix(name, "file://") {
+			return path.Dir(strings.TrimPrefix(name, "file://"))
+		}
+	}
+	return path.Dir(vu.b.entry)
+}
+
+// open reads a file in the init context: as a string, or as an ArrayBuffer with
+// mode "b".
+func (vu *VU) open(name string, mode ...string) sobek.Value {
+	rt := vu.rt
+	if vu.active {
+		panic(rt.NewGoError(errors.New(`the "open()" function is only available in the init stage (i.e. the global scope)`)))
+	}
+	p := name
+	if !strings.HasPrefix(p, "/") {
+		p = path.Join(vu.callerDir(), name)
+	}
+	data, err := vu.b.readFile(p)
+	if err != nil {
+		panic(rt.NewGoError(fmt.Errorf("open %s: %v", name, scrubPathErr(err))))
+	}
+	if len(mode) > 0 && mode[0] == "b" {
+		return rt.ToValue(rt.NewArrayBuffer(append([]byte(nil), data...)))
+	}
+	return rt.ToValue(string(data))
+}

@@ -1,0 +1,24 @@
+// Package metrics holds everything minik6 knows about measurements: the metric
+// registry and k6's built-in metrics, tag sets, samples, the sinks that
+// aggregate samples, thresholds and their grammar, and the summary data
+// (text summary, --summary-export JSON, handleSummary data).
+//
+// The package is a leaf: it imports only the standard library, knows nothing
+// of JavaScript or of the runner, and takes its configuration as plain values.
+//
+// # Data flow
+//
+// VUs emit [Sample] values, collect them in local batches and hand each batch
+// to [Engine.AddSamples]. The engine feeds the sink of every sample's metric
+// and the sinks of the metric's sub-metrics (those named by threshold
+// selectors such as "http_req_duration{status:200}"), and counts checks per
+// group. Periodically the runner calls [Engine.EvaluateThresholds]; at the end
+// [Engine.FinalizeThresholds], then the summary writers.
+//
+// # Bounded memory
+//
+// Trend sinks keep no list of values. Percentiles come from the log-linear
+// histogram of the k6 cloud protocol ([Histogram]: 128 sub-buckets per power of
+// two), so a trend's memory depends on the range its values span, not on how
+// many there are, and two trends merge exactly.
+package metrics

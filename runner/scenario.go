@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/minik6/minik6/segment"
+)
+
+// ScenarioState is the live state of one scenario that k6/execution reads: its name,
+// executor, start time, progress and iteration counters.
+type ScenarioState struct {
+	// Name is the scenario's key in options.scenarios.
+	Name string
+	// Executor is the executor type name (shared-iterations, …).
+	Executor string
+	// Exec is the name of the exported function the iterations call.
+	Exec string
+	// Env holds the scenario's extra environment variables for __ENV.
+	Env map[string]string
+	// Tags holds the scenario's tags (the scenario option's tags plus "scenario").
+	Tags map[string]string
+
+	index     int
+	tuple     *segment.Tuple
+	startedMs atomic.Int64
+	nextIter  atomic.Int64
+	progress  func() float64
+}
+
+// StartTime is when the scenario started, as Unix milliseconds (0 before).
+func (s *ScenarioState) StartTime() int64 { return s.startedMs.Load() }
+
+// Progress is the scenario's progress in [0, 1].
+func (s *ScenarioState) Progress() float64 {
+	if s.progress == nil {
+		return 0
+	}
+	p := s.progress()
+	switch {
+	case p < 0:
+		return 0
+	case p > 1:
+		return 1
+	}
+	return p
+}
+
+// nextIteration hands out the next iteration number of this scenario in this
+// instance and its test-wide number.
+func (s *ScenarioState) nextIteration() (inInstance, inTest int64) {
+	n := s.nextIter.Add(1) - 1
+	return n, s.tuple.GlobalIndex(n)
+}
+
+func (s *ScenarioState) markStarted(now time.Time) { s.startedMs.Store(now.UnixMilli()) }
+
+// timeProgress returns a progress function for a scenario that lasts d from its
+// start.
+func timeProgress(start *time.Time, d time.Duration) func() float64 {
+	return func() float64 {
+		if d <= 0 {
+			return 1
+		}
+		return float64(time.Since(*start)) / float64(d)
+	}
+}
+
+// countProgress returns a progress function of done out of total.
+func countProgress(done *atomic.Int64, total int64) func() float64 {
+	return func() float64 {
+		if total <= 0 {
+			return 1
+		}
+		return float64(done.Load()) / float64(total)
+	}
+}

@@ -1,0 +1,171 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/minik6/minik6/options"
+	"github.com/minik6/minik6/segment"
+)
+
+// executor runs one scenario's VUs and iterations; there is one implementation per
+// executor type, each in its own file.
+type executor interface {
+	// initialVUs is how many VUs the scenario takes from the pool when it starts.
+	initialVUs() int64
+	// maxDuration is the longest the scenario can run, graceful stop excluded.
+	maxDuration() time.Duration
+	// run runs the scenario; it returns when every VU it used is back in the pool.
+	run(ctx context.Context, sr *scenarioRun)
+}
+
+// newExecutor builds the executor for a scenario's configuration, scaled to this
+// instance's segment.
+func newExecutor(sc options.Scenario, t *segment.Tuple) (executor, error) {
+	switch c := sc.(type) {
+	case options.SharedIterationsConfig:
+		return newSharedIterations(c, t), nil
+	case options.PerVUIterationsConfig:
+		return newPerVUIterations(c, t), nil
+	case options.ConstantVUsConfig:
+		return newConstantVUs(c, t), nil
+	case options.RampingVUsConfig:
+		return newRampingVUs(c, t), nil
+	case options.ConstantArrivalRateConfig:
+		return newConstantArrivalRate(c, t), nil
+	case options.RampingArrivalRateConfig:
+		return newRampingArrivalRate(c, t), nil
+	}
+	return nil, errors.New("unknown executor type " + sc.Type())
+}
+
+// scenarioRun is one scenario being run.
+type scenarioRun struct {
+	r     *Runner
+	cfg   options.Scenario
+	state *ScenarioState
+	ex    executor
+	start time.Time
+}
+
+// run starts the scenario's clock and its executor.
+func (sr *scenarioRun) run(ctx context.Context) {
+	sr.start = time.Now()
+	sr.state.markStarted(sr.start)
+	sr.ex.run(ctx, sr)
+}
+
+// hardStop returns a context that ends gracefulStop after the scenario's planned
+// end, or with ctx: iterations still running then are interrupted.
+func (sr *scenarioRun) hardStop(ctx context.Context, planned time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, sr.start.Add(planned+sr.cfg.GetGracefulStop()))
+}
+
+// stopFlag is set when no new iteration may start: the planned end has come or the
+// run is stopping. Reading it is one atomic load.
+type stopFlag struct{ v atomic.Bool }
+
+func (f *stopFlag) set()        { f.v.Store(true) }
+func (f *stopFlag) isSet() bool { return f.v.Load() }
+
+// armStop sets the flag at the planned end of the scenario or when ctx ends; the
+// returned function releases the timers.
+func (sr *scenarioRun) armStop(ctx context.Context, f *stopFlag, planned time.Duration) func() {
+	t := time.AfterFunc(time.Until(sr.start.Add(planned)), f.set)
+	stop := context.AfterFunc(ctx, f.set)
+	return func() { t.Stop(); stop() }
+}
+
+// activate takes a VU from the pool for this scenario and prepares its state.
+func (sr *scenarioRun) activate(ctx context.Context) (*pooledVU, bool) {
+	v, ok := sr.r.pool.get(ctx)
+	if !ok {
+		return nil, false
+	}
+	sr.bind(v)
+	return v, true
+}
+
+// bind prepares a VU's state for this scenario: its tags start as the test's and
+// the scenario's, its scenario iteration count continues where it left off.
+func (sr *scenarioRun) bind(v *pooledVU) {
+	st := v.state
+	st.Scenario = sr.state
+	tags := NewTags(sr.r.testTags)
+	for k, val := range sr.state.Tags {
+		tags.Set(k, val)
+	}
+	tags.Set("group", "")
+	st.Tags = tags
+	sr.r.exec.vusActive.Add(1)
+}
+
+// deactivate returns a VU to the pool.
+func (sr *scenarioRun) deactivate(v *pooledVU) {
+	sr.r.exec.vusActive.Add(-1)
+	sr.r.pool.put(v)
+}
+
+// iterate runs one iteration with the given scenario-local number on v and
+// records it; it reports false when the iteration was interrupted.
+func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64) bool {
+	st := v.state
+	st.ScenarioIterationInInstance = local
+	st.ScenarioIterationInTest = sr.state.tuple.GlobalIndex(local)
+	st.IterationInInstance = st.iterationsDone
+	st.IterationInScenario = st.scenarioIterDone[sr.state.index]
+	start := time.Now()
+	err := v.vu.RunIteration(ctx, sr.state.Exec)
+	st.iterationsDone++
+	st.scenarioIterDone[sr.state.index]++
+	if errors.Is(err, ErrInterrupted) {
+		sr.r.exec.iterationsInterrupted.Add(1)
+		return false
+	}
+	if err != nil {
+		sr.r.cfg.Logger.WithField("source", "stacktrace").
+			WithField("executor", sr.state.Executor).WithField("scenario", sr.state.Name).Error(err.Error())
+	}
+	end := time.Now()
+	sr.r.exec.iterationsCompleted.Add(1)
+	b := sr.r.cfg.Builtins
+	st.Emit(b.Iterations, end, 1)
+	st.Emit(b.IterationDuration, end, float64(end.Sub(start))/float64(time.Millisecond))
+	return true
+}
+
+// runLoop runs iterations on a VU until next says stop, counting each finished
+// one in done (when not nil); an interrupted iteration ends the loop too.
+func (sr *scenarioRun) runLoop(ctx context.Context, v *pooledVU, next func() (int64, bool), done *atomic.Int64) {
+	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ErrInterrupted) })
+	defer stop()
+	for ctx.Err() == nil {
+		local, ok := next()
+		if !ok {
+			return
+		}
+		finished := sr.iterate(ctx, v, local)
+		if done != nil {
+			done.Add(1)
+		}
+		if !finished {
+			return
+		}
+	}
+}
+
+// emitDropped records n iterations that could not run.
+func (sr *scenarioRun) emitDropped(n int64) {
+	if n <= 0 {
+		return
+	}
+	st := sr.r.newState(0)
+	st.Tags = NewTags(sr.r.testTags)
+	for k, v := range sr.state.Tags {
+		st.Tags.Set(k, v)
+	}
+	st.Emit(sr.r.cfg.Builtins.DroppedIterations, time.Now(), float64(n))
+	st.Samples.Flush()
+}
