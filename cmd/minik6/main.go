@@ -3,22 +3,10 @@ package main
 
 import (
 	"os"
+
+	"github.com/minik6/minik6/cli"
 )
 
 func main() {
-	os.Exit(execute(os.Args[1:], environ(), os.Stdout, os.Stderr))
-}
-
-// environ returns the process environment as a map.
-func environ() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		for i := 0; i < len(kv); i++ {
-			if kv[i] == '=' {
-				env[kv[:i]] = kv[i+1:]
-				break
-			}
-		}
-	}
-	return env
+	os.Exit(cli.Execute())
 }

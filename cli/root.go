@@ -1,9 +1,13 @@
-package main
+// Package cli is minik6's command line (cobra): `run`, `version`. It parses
+// flags, wires the parts together and maps the outcome to k6's exit codes.
+package cli
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +23,16 @@ import (
 // version is minik6's version, set at build time with -ldflags.
 var version = "0.1.0-dev"
 
-// execute runs the command line and returns the process exit code.
-func execute(args []string, env map[string]string, stdout, stderr io.Writer) int {
+// Execute runs minik6's command line with the process's arguments, environment
+// and standard streams, and returns the exit code. A custom binary that adds
+// JavaScript modules imports them for their registration and calls Execute from
+// its main function.
+func Execute() int {
+	return Run(os.Args[1:], environ(), os.Stdout, os.Stderr)
+}
+
+// Run runs the command line args and returns the process exit code.
+func Run(args []string, env map[string]string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "minik6",
 		Short:         "a k6-compatible load-testing runner",
@@ -49,6 +61,17 @@ func execute(args []string, env map[string]string, stdout, stderr io.Writer) int
 		}
 	}
 	return int(code)
+}
+
+// environ returns the process environment as a map.
+func environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // reportedError is an error whose message was already logged.
