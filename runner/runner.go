@@ -176,9 +176,11 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 
 	need := r.plannedVUs()
 	r.exec.vusMax.Store(need)
+	initStart := time.Now()
 	if err := r.pool.initialize(ctx, need); err != nil {
 		return res, err
 	}
+	r.cfg.Logger.WithField("vus", need).WithField("took", time.Since(initStart).String()).Debug("initialized the VUs")
 	defer r.pool.closeAll()
 
 	setupVU, err := r.setupVU(parent)

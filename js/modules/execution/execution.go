@@ -59,11 +59,14 @@ func (m *Module) Exports() modules.Exports { return modules.Exports{Default: m.o
 
 // group defines an enumerable getter on the default export for one of its groups.
 // With check nil the group is always readable; otherwise it throws initErr in the
-// init context and whatever check returns elsewhere.
+// init context and whatever check returns elsewhere. Once a read succeeds in a VU
+// with a scenario (a VU that runs iterations, where the group can no longer
+// become unreadable), the getter replaces itself with a plain data property, so
+// later reads of exec.vu, exec.scenario… cost no call into Go.
 func (m *Module) group(name string, obj *sobek.Object, check func(*runner.VUState) error, initErr error) {
 	get := func(sobek.FunctionCall) sobek.Value {
+		st := m.vu.State()
 		if check != nil {
-			st := m.vu.State()
 			if st == nil {
 				m.throw(initErr)
 			}
@@ -71,9 +74,12 @@ func (m *Module) group(name string, obj *sobek.Object, check func(*runner.VUStat
 				m.throw(err)
 			}
 		}
+		if st != nil && st.Scenario != nil {
+			m.must(m.obj.DefineDataProperty(name, obj, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+		}
 		return obj
 	}
-	m.must(m.obj.DefineAccessorProperty(name, m.rt.ToValue(get), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	m.must(m.obj.DefineAccessorProperty(name, m.rt.ToValue(get), nil, sobek.FLAG_TRUE, sobek.FLAG_TRUE))
 }
 
 func (m *Module) throw(err error) { panic(m.rt.NewGoError(err)) }
