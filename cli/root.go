@@ -52,15 +52,9 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) int {
 	if !errors.As(err, &already) {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 	}
-	code := exitcode.Of(err)
-	if code == exitcode.GenericEngineError {
-		var ce *exitcode.Error
-		if !errors.As(err, &ce) {
-			// A usage error from the command line: an invalid flag or argument.
-			code = exitcode.InvalidConfig
-		}
-	}
-	return int(code)
+	// A usage error (an unknown flag, a flag value of the wrong type) carries no
+	// code and ends with 255, as in k6.
+	return int(exitcode.Of(err))
 }
 
 // environ returns the process environment as a map.

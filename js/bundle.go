@@ -196,7 +196,7 @@ func (b *Bundle) resolve(referrer any, specifier string) (sobek.ModuleRecord, er
 	}
 	rec, err := b.load(p)
 	if err != nil {
-		return nil, fmt.Errorf("the module %q imported from %s could not be loaded: %w", specifier, fileURL(b.dirOf(referrer)), err)
+		return nil, fmt.Errorf("the module %q imported from %s could not be loaded: %w", specifier, b.nameOf(referrer), err)
 	}
 	return rec, nil
 }
@@ -212,7 +212,7 @@ func (b *Bundle) load(p string) (sobek.ModuleRecord, error) {
 	}
 	src, err := b.readFile(p)
 	if err != nil {
-		return nil, scrubPathErr(err)
+		return nil, fmt.Errorf("%s: %w", p, scrubPathErr(err))
 	}
 	st, cjs, err := b.parse(p, src)
 	if err != nil {
@@ -273,6 +273,19 @@ func (b *Bundle) dirOf(referrer any) string {
 		return path.Dir(p)
 	}
 	return path.Dir(b.entry)
+}
+
+// nameOf names the module that imports another, for messages.
+func (b *Bundle) nameOf(referrer any) string {
+	if rec, ok := referrer.(sobek.ModuleRecord); ok {
+		b.mu.Lock()
+		p, ok := b.paths[rec]
+		b.mu.Unlock()
+		if ok {
+			return fileURL(p)
+		}
+	}
+	return fileURL(b.entry)
 }
 
 // resolvePath turns a file specifier into an absolute path.

@@ -109,9 +109,9 @@ type fakeVU struct {
 	s     *fakeScript
 	state *VUState
 
-	mu          sync.Mutex
-	intr        chan struct{}
-	intrClosed  bool
+	mu         sync.Mutex
+	intr       chan struct{}
+	intrClosed bool
 	interrupts atomic.Int64
 	reasons    []error
 	closed     atomic.Bool

@@ -120,14 +120,14 @@ func (e *rampingVUs) runSlot(ctx context.Context, sr *scenarioRun, v *pooledVU, 
 	active := false
 	defer func() {
 		if active {
-			sr.r.exec.vusActive.Add(-1)
+			sr.r.addActive(-1)
 		}
 	}()
 	for !stop.isSet() && ctx.Err() == nil {
 		now := time.Since(sr.start)
 		if e.vusAt(now) <= slot {
 			if active {
-				sr.r.exec.vusActive.Add(-1)
+				sr.r.addActive(-1)
 				active = false
 			}
 			at, ok := e.nextChange(now, slot, true)

@@ -51,6 +51,7 @@ type Runner struct {
 	tuple     *segment.Tuple
 	testTags  map[string]string
 	scriptOpt []byte
+	gaugeTags *metrics.TagSet
 
 	stopOnce sync.Once
 	stopRun  context.CancelFunc
@@ -80,6 +81,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, exec: NewExecutionState(), tuple: cfg.Tuple, testTags: cfg.Options.Tags}
 	r.pool = newVUPool(r)
+	r.gaugeTags = NewTags(r.testTags).TagSet()
 	var err error
 	if r.scriptOpt, err = cfg.Options.ScriptJSON(); err != nil {
 		return nil, exitcode.Wrap(exitcode.InvalidConfig, err)
@@ -315,12 +317,25 @@ func (r *Runner) runScenarios(ctx context.Context) {
 	wg.Wait()
 }
 
+// addActive changes the number of active VUs and records the vus gauge.
+func (r *Runner) addActive(delta int64) {
+	r.exec.vusActive.Add(delta)
+	r.emitVUs()
+}
+
+// emitVUs records the vus gauge.
+func (r *Runner) emitVUs() {
+	r.cfg.Engine.AddSamples([]metrics.Sample{{
+		Metric: r.cfg.Builtins.VUs, Tags: r.gaugeTags, Time: time.Now(), Value: float64(r.exec.VUsActive()),
+	}})
+}
+
 // emitGauges samples the vus and vus_max gauges every second until stopped.
 func (r *Runner) emitGauges() func() {
 	b := NewSampleBuffer(r.cfg.Engine)
+	tags := r.gaugeTags
 	emit := func() {
 		now := time.Now()
-		tags := NewTags(r.testTags).TagSet()
 		b.Add(metrics.Sample{Metric: r.cfg.Builtins.VUs, Tags: tags, Time: now, Value: float64(r.exec.VUsActive())})
 		b.Add(metrics.Sample{Metric: r.cfg.Builtins.VUsMax, Tags: tags, Time: now, Value: float64(r.exec.VUsMax())})
 		b.Flush()

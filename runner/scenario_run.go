@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -38,7 +39,7 @@ func newExecutor(sc options.Scenario, t *segment.Tuple) (executor, error) {
 	case options.RampingArrivalRateConfig:
 		return newRampingArrivalRate(c, t), nil
 	}
-	return nil, errors.New("unknown executor type " + sc.Type())
+	return nil, fmt.Errorf("the %s executor is not supported by minik6 yet", sc.Type())
 }
 
 // scenarioRun is one scenario being run.
@@ -99,12 +100,12 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 	}
 	tags.Set("group", "")
 	st.Tags = tags
-	sr.r.exec.vusActive.Add(1)
+	sr.r.addActive(1)
 }
 
 // deactivate returns a VU to the pool.
 func (sr *scenarioRun) deactivate(v *pooledVU) {
-	sr.r.exec.vusActive.Add(-1)
+	sr.r.addActive(-1)
 	sr.r.pool.put(v)
 }
 
