@@ -105,7 +105,8 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
-	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds))
+	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds),
+		metrics.WithSubMetrics(metrics.ExpectedResponseSubMetric))
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
@@ -128,9 +129,11 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	thresholdErr := engine.FinalizeThresholds(res.Duration)
 
 	if !rf.noSummary && rf.summaryMode != "disabled" {
-		if err := engine.WriteTextSummary(stdout, summaryOptions(opts, rf.summaryMode)); err != nil {
-			logger.WithError(err).Error("could not write the summary")
-		}
+		(&summaryRun{
+			engine: engine, runner: r, opts: opts, mode: rf.summaryMode, setupData: res.SetupData,
+			duration: res.Duration, hasHandle: bundle.HasFunction("handleSummary"),
+			logger: logger, stdout: stdout, stderr: stderr,
+		}).report()
 	}
 	if rf.summaryExport != "" {
 		if err := writeSummaryExport(engine, rf.summaryExport, opts); err != nil {

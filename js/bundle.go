@@ -188,7 +188,11 @@ func hasExports(rec *sobek.SourceTextModuleRecord) bool {
 // time. It is sobek's HostResolveImportedModuleFunc.
 func (b *Bundle) resolve(referrer any, specifier string) (sobek.ModuleRecord, error) {
 	if isBuiltin(specifier) {
-		return b.builtin(specifier)
+		rec, err := b.builtin(specifier)
+		if err != nil {
+			return nil, fmt.Errorf("%w, imported from %s", err, b.nameOf(referrer))
+		}
+		return rec, nil
 	}
 	p, err := b.resolvePath(b.dirOf(referrer), specifier)
 	if err != nil {

@@ -148,17 +148,21 @@ func ValidMetricName(name string) bool {
 
 type nameError struct{ name string }
 
+// Error returns k6's message for an invalid metric name.
 func (e *nameError) Error() string {
 	return "Invalid metric name: '" + e.name + "'. Metric names must only include up to 128 ASCII letters, " +
 		"numbers, or underscores and start with a letter or an underscore."
 }
 
+// Unwrap returns ErrInvalidMetricName.
 func (e *nameError) Unwrap() error { return ErrInvalidMetricName }
 
 type existsError struct{ msg string }
 
+// Error returns k6's message for a clashing redeclaration.
 func (e *existsError) Error() string { return e.msg }
 
+// Unwrap returns ErrMetricExists.
 func (e *existsError) Unwrap() error { return ErrMetricExists }
 
 // Registry holds the metric definitions of one test run. It is safe for

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -142,16 +143,23 @@ func (r *RateSink) Rate() float64 {
 }
 
 // TrendSink keeps the statistics of a trend in bounded memory: count, sum,
-// min and max exactly, percentiles from two [Histogram]s at [TrendResolution],
-// one for values >= 0 and one for the magnitudes of negative values. A
-// percentile is within 0.4 % of the exact one (k6's interpolated rank), except
-// for values closer to zero than 2.4e-7, where the error is below 1e-9 in
-// absolute terms. Adding a value allocates only when it opens a new power of
-// two.
+// min and max exactly; percentiles exactly up to [TrendExactLimit] values
+// (which it keeps, 8 KB at most), and beyond that from two [Histogram]s at
+// [TrendResolution], one for values >= 0 and one for the magnitudes of negative
+// values. A histogram percentile is within 0.4 % of the exact one (k6's
+// interpolated rank), except for values closer to zero than 2.4e-7, where the
+// error is below 1e-9 in absolute terms. Adding a value allocates only while
+// the exact values grow and when a value opens a new power of two.
 type TrendSink struct {
-	pos Histogram // values >= 0
-	neg Histogram // -v for values < 0
+	pos    Histogram // values >= 0
+	neg    Histogram // -v for values < 0
+	exact  []float64 // every value while there are at most TrendExactLimit
+	sorted bool      // exact is sorted
 }
+
+// TrendExactLimit is the number of values up to which a [TrendSink] keeps
+// them all and computes exact percentiles.
+const TrendExactLimit = 1000
 
 // NewTrendSink returns an empty trend sink.
 func NewTrendSink() *TrendSink {
@@ -160,11 +168,20 @@ func NewTrendSink() *TrendSink {
 
 // Add records v. NaN is ignored.
 func (t *TrendSink) Add(v float64) {
-	if v < 0 {
-		t.neg.Add(-v)
+	switch {
+	case v != v: // NaN
 		return
+	case v < 0:
+		t.neg.Add(-v)
+	default:
+		t.pos.Add(v)
 	}
-	t.pos.Add(v)
+	if t.Count() <= TrendExactLimit {
+		t.exact = append(t.exact, v)
+		t.sorted = false
+	} else if t.exact != nil {
+		t.exact = nil
+	}
 }
 
 // IsEmpty reports whether no value was added.
@@ -172,12 +189,22 @@ func (t *TrendSink) IsEmpty() bool { return t.Count() == 0 }
 
 // Clone returns an independent copy.
 func (t *TrendSink) Clone() Sink {
-	return &TrendSink{pos: *t.pos.Clone(), neg: *t.neg.Clone()}
+	c := &TrendSink{pos: *t.pos.Clone(), neg: *t.neg.Clone(), sorted: t.sorted}
+	if t.exact != nil {
+		c.exact = append(make([]float64, 0, len(t.exact)), t.exact...)
+	}
+	return c
 }
 
 // Merge adds o's values: afterwards t equals the sink of all values added to
 // either.
 func (t *TrendSink) Merge(o *TrendSink) {
+	if t.Count()+o.Count() <= TrendExactLimit {
+		t.exact = append(t.exact, o.exact...)
+		t.sorted = false
+	} else {
+		t.exact = nil
+	}
 	_ = t.pos.Merge(&o.pos) // same resolution by construction
 	_ = t.neg.Merge(&o.neg)
 }
@@ -222,7 +249,21 @@ func (t *TrendSink) Med() float64 { return t.P(0.5) }
 // P returns the pct-quantile (0 <= pct <= 1; p(95) is P(0.95)) as k6 defines
 // it: the value at rank pct·(count-1), interpolated between neighbours.
 func (t *TrendSink) P(pct float64) float64 {
-	return interpolatedRank(pct, t.Count(), t.Min(), t.Max(), t.walk)
+	n := t.Count()
+	if n > TrendExactLimit {
+		return interpolatedRank(pct, n, t.Min(), t.Max(), t.walk)
+	}
+	if !t.sorted {
+		slices.Sort(t.exact)
+		t.sorted = true
+	}
+	return interpolatedRank(pct, n, t.Min(), t.Max(), func(fn func(float64, uint64) bool) {
+		for _, v := range t.exact {
+			if !fn(v, 1) {
+				return
+			}
+		}
+	})
 }
 
 // walk visits (value, count) runs in ascending value order.
@@ -247,7 +288,9 @@ func (t *TrendSink) walk(fn func(v float64, c uint64) bool) {
 	}
 }
 
-func (t *TrendSink) sizeBytes() int { return t.pos.sizeBytes() + t.neg.sizeBytes() }
+func (t *TrendSink) sizeBytes() int {
+	return t.pos.sizeBytes() + t.neg.sizeBytes() + cap(t.exact)*8
+}
 
 // ValidateTrendStat checks a summaryTrendStats entry: avg, min, med, max,
 // count, or p(N) with 0 <= N <= 100. The errors carry k6's messages.

@@ -174,9 +174,15 @@ func TestTrendSinkErrorBound(t *testing.T) {
 
 func TestTrendSinkMergeEqualsUnion(t *testing.T) {
 	t.Parallel()
+	for _, n := range []int{10, TrendExactLimit, TrendExactLimit + 1, 200000} {
+		testTrendMerge(t, n)
+	}
+}
+
+func testTrendMerge(t *testing.T, n int) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	a, b, all := NewTrendSink(), NewTrendSink(), NewTrendSink()
-	for i := range 200000 {
+	for i := range n {
 		v := math.Exp(rng.NormFloat64() * 2)
 		if i%5 == 0 {
 			v = -v
@@ -197,8 +203,30 @@ func TestTrendSinkMergeEqualsUnion(t *testing.T) {
 	assert.Equal(t, all.Max(), m.Max())
 	assert.InEpsilon(t, all.Sum(), m.Sum(), 1e-9)
 	for _, q := range []float64{0, 0.5, 0.9, 0.99, 1} {
-		assert.Equal(t, all.P(q), m.P(q), "q=%v", q)
+		assert.Equal(t, all.P(q), m.P(q), "n=%d q=%v", n, q)
 	}
+}
+
+// Up to TrendExactLimit values, percentiles are exactly k6's.
+func TestTrendSinkExactWhenSmall(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 14))
+	s := NewTrendSink()
+	var vals []float64
+	for range TrendExactLimit {
+		v := rng.ExpFloat64() * 100
+		vals = append(vals, v)
+		s.Add(v)
+	}
+	for _, q := range []float64{0, 0.1, 0.5, 0.9, 0.95, 0.999, 1} {
+		assert.Equal(t, exactQuantile(vals, q), s.P(q), "q=%v", q)
+	}
+	s.Add(math.NaN())
+	assert.Equal(t, uint64(TrendExactLimit), s.Count(), "NaN is ignored")
+	s.Add(1)
+	assert.Nil(t, s.exact, "beyond the limit the values are dropped")
+	vals = append(vals, 1)
+	assertClose(t, exactQuantile(vals, 0.9), s.P(0.9), 0.004)
 }
 
 // TestTrendSinkMemoryIsBounded shows that memory follows the range of the
@@ -208,7 +236,7 @@ func TestTrendSinkMemoryIsBounded(t *testing.T) { //nolint:paralleltest // Alloc
 	rng := rand.New(rand.NewPCG(11, 12))
 	gen := func() float64 { return 1 + rng.Float64()*999 } // 1 ms .. 1 s
 	s := NewTrendSink()
-	for range 1000 {
+	for range 2 * TrendExactLimit {
 		s.Add(gen())
 	}
 	small := s.sizeBytes()

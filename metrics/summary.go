@@ -76,6 +76,10 @@ type SummaryMetric struct {
 	sink       Sink
 }
 
+// Sink returns a copy of the metric's sink at the time of the snapshot, for
+// statistics the summary does not list.
+func (m *SummaryMetric) Sink() Sink { return m.sink }
+
 // ThresholdResult is the outcome of one threshold.
 type ThresholdResult struct {
 	Source string

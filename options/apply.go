@@ -143,10 +143,13 @@ func setDuration(dst *NullDuration, v NullDuration) {
 
 // WithDefaults fills in the defaults that consolidated options show instead
 // of null: systemTags and summaryTrendStats. Every other default stays null
-// and comes from an accessor.
+// and comes from an accessor. It also drops unknown system tag names, as
+// NormalizeSystemTags does, whichever layer they came from.
 func (o Options) WithDefaults() Options {
 	if o.SystemTags == nil {
 		o.SystemTags = DefaultSystemTags()
+	} else {
+		o.SystemTags = NormalizeSystemTags(o.SystemTags)
 	}
 	if o.SummaryTrendStats == nil {
 		o.SummaryTrendStats = DefaultSummaryTrendStats()

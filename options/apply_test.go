@@ -46,17 +46,17 @@ func TestApplyExecutionOptions(t *testing.T) {
 			low:  `{"scenarios":{"s":{"executor":"per-vu-iterations"}}}`,
 			high: `{"iterations":5}`, iterations: null.IntFrom(5)},
 		{name: "higher scenarios replace lower shortcuts",
-			low:  `{"duration":"1m","stages":[{"duration":"1s","target":1}],"vus":4}`,
-			high: `{"scenarios":{"x":{"executor":"constant-vus","duration":"1s"}}}`,
+			low:       `{"duration":"1m","stages":[{"duration":"1s","target":1}],"vus":4}`,
+			high:      `{"scenarios":{"x":{"executor":"constant-vus","duration":"1s"}}}`,
 			scenarios: []string{"x"}, vus: null.IntFrom(4)},
 		{name: "vus alone does not reset anything",
-			low:  `{"duration":"1m"}`, high: `{"vus":9}`,
+			low: `{"duration":"1m"}`, high: `{"vus":9}`,
 			duration: time.Minute, vus: null.IntFrom(9)},
 		{name: "same layer keeps both for DeriveScenarios to reject",
-			low:  `{}`, high: `{"iterations":2,"scenarios":{"s":{"executor":"per-vu-iterations"}}}`,
+			low: `{}`, high: `{"iterations":2,"scenarios":{"s":{"executor":"per-vu-iterations"}}}`,
 			scenarios: []string{"s"}, iterations: null.IntFrom(2)},
 		{name: "stages without a duration are dropped",
-			low:  `{}`, high: `{"stages":[{"target":3},{"duration":"1s","target":1}]}`, stages: 1},
+			low: `{}`, high: `{"stages":[{"target":3},{"duration":"1s","target":1}]}`, stages: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +114,16 @@ func TestConsolidateConflict(t *testing.T) {
 	script := mustParse(t, `{"duration":"1m","scenarios":{"s":{"executor":"per-vu-iterations"}}}`)
 	_, _, err := Consolidate(Options{}, script, Options{}, Options{})
 	assert.EqualError(t, err, "using `duration` and `scenarios` options simultaneously is not allowed")
+}
+
+func TestWithDefaults(t *testing.T) {
+	o := Options{SystemTags: []string{"vu", "nope", "vu"}, SummaryTrendStats: []string{}}.WithDefaults()
+	assert.Equal(t, []string{"vu"}, o.SystemTags)
+	assert.Equal(t, []string{}, o.SummaryTrendStats, "an explicitly empty list is kept")
+	o = Options{}.WithDefaults()
+	assert.Equal(t, DefaultSystemTags(), o.SystemTags)
+	assert.Equal(t, DefaultSummaryTrendStats(), o.SummaryTrendStats)
+	assert.Len(t, KnownSystemTags(), 18)
 }
 
 func TestAccessorDefaults(t *testing.T) {

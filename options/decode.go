@@ -39,6 +39,7 @@ type typeMismatchError struct {
 	got  string
 }
 
+// Error says what kind of value was expected and what came.
 func (e *typeMismatchError) Error() string {
 	return fmt.Sprintf("expected %s, got %s", e.want, e.got)
 }

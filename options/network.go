@@ -451,4 +451,3 @@ func checkLocalIPs(s string) error {
 	}
 	return nil
 }
-

@@ -94,7 +94,9 @@ func (b BaseConfig) GetName() string { return b.Name }
 func (b BaseConfig) GetStartTime() time.Duration { return b.StartTime.ValueOr(0) }
 
 // GetGracefulStop returns gracefulStop, 30s when unset.
-func (b BaseConfig) GetGracefulStop() time.Duration { return b.GracefulStop.ValueOr(DefaultGracefulStop) }
+func (b BaseConfig) GetGracefulStop() time.Duration {
+	return b.GracefulStop.ValueOr(DefaultGracefulStop)
+}
 
 // GetExec returns exec, "default" when unset or empty.
 func (b BaseConfig) GetExec() string {

@@ -572,3 +572,23 @@ func (p *vuPool) closeAll() {
 	}
 	p.all, p.free = nil, nil
 }
+
+// HandleSummary calls the script's handleSummary(data) on a fresh VU, with data as
+// JSON, and returns its result as JSON; it gives up after handleSummaryTimeout.
+func (r *Runner) HandleSummary(ctx context.Context, data []byte) ([]byte, error) {
+	v, err := r.setupVU(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer v.vu.Close()
+	timeout := r.cfg.Options.GetHandleSummaryTimeout()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
+	defer stop()
+	out, err := v.vu.Call(ctx, "handleSummary", data)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("handleSummary() execution timed out after %s", formatSeconds(timeout))
+	}
+	return out, err
+}

@@ -92,6 +92,19 @@ func (m *Module) must(err error) {
 
 // getters defines read-only accessor properties on obj, one per entry of props.
 func (m *Module) getters(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value, initErr error) {
+	m.defineGetters(obj, props, initErr, false)
+}
+
+// constants is getters for values that never change for the VU once it runs
+// (its ids): the first read outside the init context turns the property into a
+// plain data property.
+func (m *Module) constants(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value, initErr error) {
+	m.defineGetters(obj, props, initErr, true)
+}
+
+func (m *Module) defineGetters(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value,
+	initErr error, fixed bool,
+) {
 	names := make([]string, 0, len(props))
 	for n := range props {
 		names = append(names, n)
@@ -104,9 +117,13 @@ func (m *Module) getters(obj *sobek.Object, props map[string]func(st *runner.VUS
 			if st == nil {
 				m.throw(initErr)
 			}
-			return read(st)
+			v := read(st)
+			if fixed {
+				m.must(obj.DefineDataProperty(n, v, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+			}
+			return v
 		}
-		m.must(obj.DefineAccessorProperty(n, m.rt.ToValue(get), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+		m.must(obj.DefineAccessorProperty(n, m.rt.ToValue(get), nil, sobek.FLAG_TRUE, sobek.FLAG_TRUE))
 	}
 }
 
@@ -234,9 +251,11 @@ func deepFreeze(rt *sobek.Runtime, freeze sobek.Callable, obj *sobek.Object) {
 
 func (m *Module) vuObject() *sobek.Object {
 	obj := m.rt.NewObject()
+	m.constants(obj, map[string]func(*runner.VUState) sobek.Value{
+		"idInInstance": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInInstance) },
+		"idInTest":     func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInTest) },
+	}, errVUInInit)
 	m.getters(obj, map[string]func(*runner.VUState) sobek.Value{
-		"idInInstance":        func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInInstance) },
-		"idInTest":            func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInTest) },
 		"iterationInInstance": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IterationInInstance) },
 		"iterationInScenario": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IterationInScenario) },
 	}, errVUInInit)

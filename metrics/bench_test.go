@@ -1,0 +1,104 @@
+package metrics
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func BenchmarkTrendSinkAdd(b *testing.B) {
+	s := NewTrendSink()
+	rng := rand.New(rand.NewPCG(1, 1))
+	vals := make([]float64, 4096)
+	for i := range vals {
+		vals[i] = rng.ExpFloat64() * 100
+	}
+	for _, v := range vals {
+		s.Add(v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		s.Add(vals[i&4095])
+	}
+}
+
+func BenchmarkCounterSinkAdd(b *testing.B) {
+	s := &CounterSink{}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Add(1)
+	}
+}
+
+func BenchmarkTrendSinkP95(b *testing.B) {
+	s := NewTrendSink()
+	rng := rand.New(rand.NewPCG(2, 2))
+	for range 1000000 {
+		s.Add(rng.ExpFloat64() * 100)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.P(0.95)
+	}
+}
+
+func BenchmarkTagSetContains(b *testing.B) {
+	sample := NewTagSet(map[string]string{
+		"scenario": "default", "group": "", "method": "GET", "status": "200", "name": "http://x/y",
+		"url": "http://x/y", "proto": "HTTP/1.1", "expected_response": "true",
+	})
+	sub := NewTagSet(map[string]string{"expected_response": "true"})
+	b.ReportAllocs()
+	for b.Loop() {
+		sample.Contains(sub)
+	}
+}
+
+// BenchmarkEngineAddSamples feeds an iteration's worth of samples (the
+// built-ins of an empty iteration plus one HTTP request) in batches of 64
+// from parallel goroutines, the way VUs flush; ns/op is per sample.
+func BenchmarkEngineAddSamples(b *testing.B) {
+	reg := NewRegistry()
+	bi := RegisterBuiltins(reg)
+	e, err := NewEngine(reg, map[string][]ThresholdConfig{
+		"http_req_duration":             {{Source: "p(95)<500"}},
+		"http_req_duration{status:200}": {{Source: "max<1000"}},
+	}, WithSubMetrics(ExpectedResponseSubMetric))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var vuID atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		vu := NewTagSet(map[string]string{"scenario": "default", "group": "", "vu": string(rune('0' + vuID.Add(1)))})
+		req := vu.With("method", "GET").With("status", "200").With("expected_response", "true").With("url", "http://x")
+		now := time.Now()
+		iteration := []Sample{
+			{Metric: bi.Iterations, Tags: vu, Value: 1},
+			{Metric: bi.IterationDuration, Tags: vu, Value: 0.02},
+			{Metric: bi.DataSent, Tags: vu, Value: 0},
+			{Metric: bi.DataReceived, Tags: vu, Value: 0},
+			{Metric: bi.HTTPReqs, Tags: req, Value: 1},
+			{Metric: bi.HTTPReqDuration, Tags: req, Value: 12.5},
+			{Metric: bi.HTTPReqFailed, Tags: req, Value: 0},
+			{Metric: bi.HTTPReqWaiting, Tags: req, Value: 11},
+		}
+		batch := make([]Sample, 0, 64)
+		i := 0
+		for pb.Next() {
+			s := iteration[i%len(iteration)]
+			s.Time = now
+			s.Value += float64(i & 7)
+			batch = append(batch, s)
+			i++
+			if len(batch) == cap(batch) {
+				e.AddSamples(batch)
+				batch = batch[:0]
+			}
+		}
+		e.AddSamples(batch)
+	})
+}
