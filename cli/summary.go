@@ -96,29 +96,20 @@ func (s *summaryRun) handleSummary() error {
 	if err != nil {
 		return err
 	}
-	var files map[string]any
-	if out != nil {
-		if err := json.Unmarshal(out, &files); err != nil {
-			return fmt.Errorf("handleSummary() must return an object mapping outputs to contents: %w", err)
-		}
-	}
-	names := make([]string, 0, len(files))
-	for name := range files {
+	names := make([]string, 0, len(out))
+	for name := range out {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		content := fmt.Sprint(files[name])
-		if str, ok := files[name].(string); ok {
-			content = str
-		}
+		content := out[name]
 		switch name {
 		case "stdout":
-			_, err = io.WriteString(s.stdout, content)
+			_, err = s.stdout.Write(content)
 		case "stderr":
-			_, err = io.WriteString(s.stderr, content)
+			_, err = s.stderr.Write(content)
 		default:
-			err = os.WriteFile(name, []byte(content), 0o644)
+			err = os.WriteFile(name, content, 0o644)
 		}
 		if err != nil {
 			return fmt.Errorf("writing the summary to %s: %w", name, err)

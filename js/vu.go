@@ -313,6 +313,51 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 	return []byte(out.String()), nil
 }
 
+// HandleSummary calls handleSummary(data) and returns what it maps outputs to:
+// strings as they are, ArrayBuffers and typed arrays as their bytes, anything else
+// by its string form.
+func (vu *VU) HandleSummary(ctx context.Context, data []byte) (map[string][]byte, error) {
+	vu.ctx = ctx
+	vu.rt.ClearInterrupt()
+	f, err := vu.function("handleSummary")
+	if err != nil {
+		return nil, err
+	}
+	arg, err := vu.parse(sobek.Undefined(), vu.rt.ToValue(string(data)))
+	if err != nil {
+		return nil, err
+	}
+	v, err := f(sobek.Undefined(), arg)
+	if err == nil {
+		err = settle(v)
+	}
+	if err != nil {
+		return nil, errors.New(describe(err))
+	}
+	if obj, ok := v.(*sobek.Object); ok {
+		if p, ok := obj.Export().(*sobek.Promise); ok {
+			v = p.Result()
+		}
+	}
+	obj, ok := v.(*sobek.Object)
+	if !ok {
+		return nil, errors.New("handleSummary() must return an object mapping outputs to contents")
+	}
+	out := map[string][]byte{}
+	for _, k := range obj.Keys() {
+		val := obj.Get(k)
+		switch x := val.Export().(type) {
+		case sobek.ArrayBuffer:
+			out[k] = append([]byte(nil), x.Bytes()...)
+		case []byte:
+			out[k] = append([]byte(nil), x...)
+		default:
+			out[k] = []byte(val.String())
+		}
+	}
+	return out, nil
+}
+
 // setupData returns setup()'s result parsed in this VU, parsed once.
 func (vu *VU) setupData() sobek.Value {
 	raw := vu.state.SetupData()

@@ -268,9 +268,7 @@ func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, ar
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
 	defer stop()
-	start := time.Now()
 	out, err := v.vu.Call(ctx, fn, arg)
-	v.state.EmitTagged(r.cfg.Builtins.GroupDuration, time.Now(), msSince(start), nil)
 	if err == nil {
 		return out, nil
 	}
@@ -291,8 +289,6 @@ func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, ar
 func formatSeconds(d time.Duration) string {
 	return fmt.Sprintf("%g seconds", d.Seconds())
 }
-
-func msSince(t time.Time) float64 { return float64(time.Since(t)) / float64(time.Millisecond) }
 
 // runScenarios starts every scenario at its start time and waits for all of them.
 func (r *Runner) runScenarios(ctx context.Context) {
@@ -317,20 +313,11 @@ func (r *Runner) runScenarios(ctx context.Context) {
 	wg.Wait()
 }
 
-// addActive changes the number of active VUs and records the vus gauge.
-func (r *Runner) addActive(delta int64) {
-	r.exec.vusActive.Add(delta)
-	r.emitVUs()
-}
+// addActive changes the number of active VUs.
+func (r *Runner) addActive(delta int64) { r.exec.vusActive.Add(delta) }
 
-// emitVUs records the vus gauge.
-func (r *Runner) emitVUs() {
-	r.cfg.Engine.AddSamples([]metrics.Sample{{
-		Metric: r.cfg.Builtins.VUs, Tags: r.gaugeTags, Time: time.Now(), Value: float64(r.exec.VUsActive()),
-	}})
-}
-
-// emitGauges samples the vus and vus_max gauges every second until stopped.
+// emitGauges samples the vus and vus_max gauges every second until stopped, as
+// k6 does: a run shorter than a second has none.
 func (r *Runner) emitGauges() func() {
 	b := NewSampleBuffer(r.cfg.Engine)
 	tags := r.gaugeTags
@@ -340,7 +327,6 @@ func (r *Runner) emitGauges() func() {
 		b.Add(metrics.Sample{Metric: r.cfg.Builtins.VUsMax, Tags: tags, Time: now, Value: float64(r.exec.VUsMax())})
 		b.Flush()
 	}
-	emit()
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -361,7 +347,6 @@ func (r *Runner) emitGauges() func() {
 		once.Do(func() {
 			close(done)
 			<-finished
-			emit()
 		})
 	}
 }
@@ -574,8 +559,9 @@ func (p *vuPool) closeAll() {
 }
 
 // HandleSummary calls the script's handleSummary(data) on a fresh VU, with data as
-// JSON, and returns its result as JSON; it gives up after handleSummaryTimeout.
-func (r *Runner) HandleSummary(ctx context.Context, data []byte) ([]byte, error) {
+// JSON, and returns the contents it maps outputs to; it gives up after
+// handleSummaryTimeout.
+func (r *Runner) HandleSummary(ctx context.Context, data []byte) (map[string][]byte, error) {
 	v, err := r.setupVU(ctx)
 	if err != nil {
 		return nil, err
@@ -586,7 +572,7 @@ func (r *Runner) HandleSummary(ctx context.Context, data []byte) ([]byte, error)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
 	defer stop()
-	out, err := v.vu.Call(ctx, "handleSummary", data)
+	out, err := v.vu.HandleSummary(ctx, data)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("handleSummary() execution timed out after %s", formatSeconds(timeout))
 	}

@@ -132,8 +132,11 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64) bo
 	end := time.Now()
 	sr.r.exec.iterationsCompleted.Add(1)
 	b := sr.r.cfg.Builtins
-	st.Emit(b.Iterations, end, 1)
+	st.Emit(b.DataSent, end, float64(st.DataSent))
+	st.Emit(b.DataReceived, end, float64(st.DataReceived))
+	st.DataSent, st.DataReceived = 0, 0
 	st.Emit(b.IterationDuration, end, float64(end.Sub(start))/float64(time.Millisecond))
+	st.Emit(b.Iterations, end, 1)
 	return true
 }
 

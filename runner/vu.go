@@ -22,6 +22,10 @@ type VU interface {
 	// Call calls the exported function fn with arg (JSON, nil for none) and returns
 	// its result as JSON (nil for undefined): setup(), teardown(), handleSummary().
 	Call(ctx context.Context, fn string, arg []byte) ([]byte, error)
+	// HandleSummary calls the script's handleSummary(data) with data (JSON) and
+	// returns what it maps outputs ("stdout", "stderr", file paths) to: strings and
+	// ArrayBuffers as bytes.
+	HandleSummary(ctx context.Context, data []byte) (map[string][]byte, error)
 	// Interrupt stops the running JavaScript as soon as possible; any goroutine may
 	// call it.
 	Interrupt(reason error)

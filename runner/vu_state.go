@@ -50,6 +50,10 @@ type VUState struct {
 	Registry *metrics.Registry
 	// Builtins are the built-in metrics.
 	Builtins *metrics.Builtins
+	// DataSent and DataReceived count the bytes this VU's current iteration sent
+	// and received; the runner emits them as data_sent/data_received when the
+	// iteration ends.
+	DataSent, DataReceived int64
 	// Samples buffers the samples this VU emits.
 	Samples *SampleBuffer
 	// Logger logs on behalf of this VU.

@@ -328,8 +328,8 @@ func (m *Module) record(st *runner.VUState, r request, res *response) {
 	st.EmitTagged(b.HTTPReqSending, now, res.timings.sending, tags)
 	st.EmitTagged(b.HTTPReqWaiting, now, res.timings.waiting, tags)
 	st.EmitTagged(b.HTTPReqReceiving, now, res.timings.receiving, tags)
-	st.EmitTagged(b.DataSent, now, float64(res.sent), nil)
-	st.EmitTagged(b.DataReceived, now, float64(res.received), nil)
+	st.DataSent += res.sent
+	st.DataReceived += res.received
 }
 
 // responseObject is the script's view of a response.
