@@ -172,6 +172,10 @@ func (v *fakeVU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error
 	return f(ctx, v, arg, intr)
 }
 
+func (v *fakeVU) HandleSummary(context.Context, []byte) (map[string][]byte, error) {
+	return nil, errors.New("the fake script has no handleSummary")
+}
+
 func (v *fakeVU) Interrupt(reason error) {
 	v.interrupts.Add(1)
 	v.mu.Lock()
@@ -222,9 +226,10 @@ func withTuple(tu *segment.Tuple) runOpt { return func(c *Config) { c.Tuple = tu
 // withSubMetrics is applied to the engine (see newTestRun).
 type subMetrics []string
 
-// newTestRun parses the options JSON as a script's options would be, derives the
-// scenarios and builds the runner.
-func newTestRun(t testing.TB, optsJSON string, s *fakeScript, subs subMetrics, opts ...runOpt) *testRun {
+// newConfig parses the options JSON as a script's options would be, derives the
+// scenarios, and wires a fresh registry, engine (tracking subs) and a logger with
+// a test hook.
+func newConfig(t testing.TB, optsJSON string, s *fakeScript, subs subMetrics, opts ...runOpt) (Config, *logtest.Hook) {
 	t.Helper()
 	o, err := options.Parse([]byte(optsJSON))
 	require.NoError(t, err)
@@ -245,9 +250,28 @@ func newTestRun(t testing.TB, optsJSON string, s *fakeScript, subs subMetrics, o
 	for _, f := range opts {
 		f(&cfg)
 	}
+	return cfg, hook
+}
+
+// newTestRun builds a runner over the fake script (see newConfig).
+func newTestRun(t testing.TB, optsJSON string, s *fakeScript, subs subMetrics, opts ...runOpt) *testRun {
+	t.Helper()
+	cfg, hook := newConfig(t, optsJSON, s, subs, opts...)
 	r, err := New(cfg)
 	require.NoError(t, err)
-	return &testRun{t: t, r: r, script: s, engine: engine, hook: hook}
+	return &testRun{t: t, r: r, script: s, engine: cfg.Engine, hook: hook}
+}
+
+// mustTuple makes the tuple of segment seg ("1/3:2/3") in sequence seq.
+func mustTuple(t testing.TB, seg, seq string) *segment.Tuple {
+	t.Helper()
+	sg, err := segment.ParseSegment(seg)
+	require.NoError(t, err)
+	sq, err := segment.ParseSequence(seq)
+	require.NoError(t, err)
+	tu, err := segment.NewTuple(sg, sq)
+	require.NoError(t, err)
+	return tu
 }
 
 // run runs the test, failing it when the run does not end within limit.

@@ -52,6 +52,7 @@ type Runner struct {
 	testTags  map[string]string
 	scriptOpt []byte
 	gaugeTags *metrics.TagSet
+	sysTags   SystemTagSet
 
 	stopOnce sync.Once
 	stopRun  context.CancelFunc
@@ -82,6 +83,7 @@ func New(cfg Config) (*Runner, error) {
 	r := &Runner{cfg: cfg, exec: NewExecutionState(), tuple: cfg.Tuple, testTags: cfg.Options.Tags}
 	r.pool = newVUPool(r)
 	r.gaugeTags = NewTags(r.testTags).TagSet()
+	r.sysTags = NewSystemTagSet(cfg.Options.GetSystemTags())
 	var err error
 	if r.scriptOpt, err = cfg.Options.ScriptJSON(); err != nil {
 		return nil, exitcode.Wrap(exitcode.InvalidConfig, err)
@@ -139,6 +141,7 @@ func (r *Runner) newState(id uint64) *VUState {
 		Metadata:      NewMetadata(),
 		Options:       &r.cfg.Options,
 		ScriptOptions: r.scriptOpt,
+		SystemTags:    r.sysTags,
 		Execution:     r.exec,
 		Registry:      r.cfg.Registry,
 		Builtins:      r.cfg.Builtins,
@@ -261,8 +264,9 @@ func (r *Runner) setupVU(ctx context.Context) (*pooledVU, error) {
 func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, arg []byte,
 	timeout time.Duration, code exitcode.Code, what string,
 ) ([]byte, error) {
-	group := "::" + fn
-	v.state.Tags.Set("group", group)
+	if r.sysTags.Has("group") {
+		v.state.Tags.Set("group", "::"+fn)
+	}
 	defer v.state.Samples.Flush()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -96,9 +96,13 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 	st.Scenario = sr.state
 	tags := NewTags(sr.r.testTags)
 	for k, val := range sr.state.Tags {
-		tags.Set(k, val)
+		if k != "scenario" || sr.r.sysTags.Has("scenario") {
+			tags.Set(k, val)
+		}
 	}
-	tags.Set("group", "")
+	if sr.r.sysTags.Has("group") {
+		tags.Set("group", "")
+	}
 	st.Tags = tags
 	sr.r.addActive(1)
 }

@@ -56,6 +56,8 @@ type VUState struct {
 	DataSent, DataReceived int64
 	// Samples buffers the samples this VU emits.
 	Samples *SampleBuffer
+	// SystemTags are the system tags the systemTags option enables.
+	SystemTags SystemTagSet
 	// Logger logs on behalf of this VU.
 	Logger logrus.FieldLogger
 
@@ -80,6 +82,22 @@ func (s *VUState) EmitTagged(m *metrics.Metric, t time.Time, value float64, extr
 		tags = tags.With(k, v)
 	}
 	s.Samples.Add(metrics.Sample{Metric: m, Tags: tags, Metadata: s.Metadata.snapshot(), Time: t, Value: value})
+}
+
+// SystemTagSet says which system tags (scenario, group, check, url, …) samples
+// carry.
+type SystemTagSet map[string]bool
+
+// Has reports whether the system tag name is enabled; a nil set enables all.
+func (s SystemTagSet) Has(name string) bool { return s == nil || s[name] }
+
+// NewSystemTagSet returns the set of the given tag names.
+func NewSystemTagSet(names []string) SystemTagSet {
+	s := make(SystemTagSet, len(names))
+	for _, n := range names {
+		s[n] = true
+	}
+	return s
 }
 
 // Tags is a VU's mutable tag map. It keeps an immutable TagSet of its current

@@ -296,27 +296,33 @@ func requestSize(req *http.Request, body int) int64 {
 // record emits the request's samples with its tags.
 func (m *Module) record(st *runner.VUState, r request, res *response) {
 	b := st.Builtins
-	tags := map[string]string{"method": r.method, "url": r.url, "name": r.url}
+	tags := map[string]string{}
+	sys := func(k, v string) {
+		if st.SystemTags.Has(k) {
+			tags[k] = v
+		}
+	}
+	name := r.url
 	if n, ok := st.Tags.Get("name"); ok {
-		tags["name"] = n
+		name = n
 	}
-	for k, v := range r.tags {
-		tags[k] = v
-	}
+	sys("method", r.method)
+	sys("url", r.url)
+	sys("name", name)
 	failed := 1.0
 	if res.err == nil {
-		tags["status"] = strconv.Itoa(res.status)
-		tags["proto"] = res.proto
+		sys("status", strconv.Itoa(res.status))
+		sys("proto", res.proto)
 		if res.status >= 200 && res.status < 400 {
 			failed = 0
-			tags["expected_response"] = "true"
-		} else {
-			tags["expected_response"] = "false"
 		}
 	} else {
-		tags["status"] = "0"
-		tags["expected_response"] = "false"
-		tags["error"] = res.err.Error()
+		sys("status", "0")
+		sys("error", res.err.Error())
+	}
+	sys("expected_response", strconv.FormatBool(failed == 0))
+	for k, v := range r.tags {
+		tags[k] = v
 	}
 	now := res.finished
 	st.EmitTagged(b.HTTPReqs, now, 1, tags)

@@ -68,7 +68,10 @@ func (m *Module) check(call sobek.FunctionCall) sobek.Value {
 			cond = v
 		}
 		pass := cond.ToBoolean()
-		tags := map[string]string{"check": name}
+		tags := map[string]string{}
+		if st.SystemTags.Has("check") {
+			tags["check"] = name
+		}
 		for k, v := range extra {
 			tags[k] = v
 		}
@@ -109,18 +112,25 @@ func (m *Module) group(name string, fn sobek.Callable) sobek.Value {
 	if fn == nil {
 		panic(m.rt.NewTypeError("group() needs a function as its second argument"))
 	}
-	parent, _ := st.Tags.Get("group")
+	parent, tagged := st.Tags.Get("group")
 	path := parent + "::" + name
-	st.Tags.Set("group", path)
+	if tagged {
+		st.Tags.Set("group", path)
+	}
 	start := time.Now()
 	v, err := fn(sobek.Undefined())
-	st.Tags.Set("group", parent)
+	if tagged {
+		st.Tags.Set("group", parent)
+	}
 	if err != nil {
 		panic(err)
 	}
 	end := time.Now()
-	st.EmitTagged(st.Builtins.GroupDuration, end, float64(end.Sub(start))/float64(time.Millisecond),
-		map[string]string{"group": path})
+	var extra map[string]string
+	if tagged {
+		extra = map[string]string{"group": path}
+	}
+	st.EmitTagged(st.Builtins.GroupDuration, end, float64(end.Sub(start))/float64(time.Millisecond), extra)
 	return v
 }
 
