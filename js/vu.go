@@ -33,6 +33,7 @@ type VU struct {
 	stringify  sobek.Callable
 	parse      sobek.Callable
 
+	args         [1]sobek.Value // the iteration's arguments, reused
 	setupRaw     []byte
 	setupVal     sobek.Value
 	lastScenario *runner.ScenarioState
@@ -230,7 +231,8 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	if err != nil {
 		return err
 	}
-	v, err := f(sobek.Undefined(), vu.setupData())
+	vu.args[0] = vu.setupData()
+	v, err := f(sobek.Undefined(), vu.args[:]...)
 	if err == nil {
 		err = settle(v)
 	}
@@ -431,7 +433,16 @@ func (vu *VU) installGlobals(id uint64) error {
 	if err := g.DefineAccessorProperty("__ITER", iter, nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
 		return err
 	}
-	if err := rt.Set("console", newConsole(vu)); err != nil {
+	// console is made on first use: many VUs never log, and it saves each of
+	// them a handful of function objects.
+	lazyConsole := func(sobek.FunctionCall) sobek.Value {
+		c := newConsole(vu)
+		if err := g.DefineDataProperty("console", c, sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE); err != nil {
+			panic(err)
+		}
+		return c
+	}
+	if err := g.DefineAccessorProperty("console", rt.ToValue(lazyConsole), nil, sobek.FLAG_TRUE, sobek.FLAG_FALSE); err != nil {
 		return err
 	}
 	if err := rt.Set("open", vu.open); err != nil {

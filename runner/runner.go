@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -436,8 +437,13 @@ func newVUPool(r *Runner) *vuPool {
 	return p
 }
 
-// initialize makes n VUs in parallel, numbered 1..n.
+// initialize makes n VUs in parallel, numbered 1..n. The garbage collector runs
+// more often meanwhile: the heap only grows during initialization, and keeping
+// its target close to the live heap keeps the peak RSS near what the VUs need.
 func (p *vuPool) initialize(ctx context.Context, n int64) error {
+	if n > 100 {
+		defer debug.SetGCPercent(debug.SetGCPercent(20))
+	}
 	vus := make([]*pooledVU, n)
 	ids := make(chan int64)
 	errs := make(chan error, 1)

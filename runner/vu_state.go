@@ -2,6 +2,7 @@ package runner
 
 import (
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -204,40 +205,52 @@ type SampleSink interface {
 }
 
 // SampleBuffer collects one VU's samples and hands them to the sink in batches: when
-// the batch is full, when it is older than flushInterval, and on Flush.
+// the batch is full, when it is older than flushInterval, and on Flush. The batch
+// memory comes from a pool and goes back on Flush, so a sleeping or idle VU holds
+// none.
 type SampleBuffer struct {
 	sink  SampleSink
-	buf   []metrics.Sample
+	buf   *[]metrics.Sample
 	first time.Time
 }
 
 const (
-	sampleBatchSize = 512
+	sampleBatchSize = 128
 	flushInterval   = 200 * time.Millisecond
 )
 
+var batchPool = sync.Pool{New: func() any {
+	b := make([]metrics.Sample, 0, sampleBatchSize)
+	return &b
+}}
+
 // NewSampleBuffer returns a buffer that flushes into sink.
 func NewSampleBuffer(sink SampleSink) *SampleBuffer {
-	return &SampleBuffer{sink: sink, buf: make([]metrics.Sample, 0, sampleBatchSize)}
+	return &SampleBuffer{sink: sink}
 }
 
 // Add appends one sample, flushing when the batch is full or old.
 func (b *SampleBuffer) Add(s metrics.Sample) {
-	if len(b.buf) == 0 {
+	if b.buf == nil {
+		b.buf = batchPool.Get().(*[]metrics.Sample)
 		b.first = s.Time
 	}
-	b.buf = append(b.buf, s)
-	if len(b.buf) >= sampleBatchSize || s.Time.Sub(b.first) >= flushInterval {
+	*b.buf = append(*b.buf, s)
+	if len(*b.buf) >= sampleBatchSize || s.Time.Sub(b.first) >= flushInterval {
 		b.Flush()
 	}
 }
 
 // Flush hands the buffered samples to the sink.
 func (b *SampleBuffer) Flush() {
-	if len(b.buf) == 0 {
+	if b.buf == nil {
 		return
 	}
-	b.sink.AddSamples(b.buf)
-	clear(b.buf)
-	b.buf = b.buf[:0]
+	if len(*b.buf) > 0 {
+		b.sink.AddSamples(*b.buf)
+	}
+	clear(*b.buf)
+	*b.buf = (*b.buf)[:0]
+	batchPool.Put(b.buf)
+	b.buf = nil
 }

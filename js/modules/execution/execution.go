@@ -35,6 +35,8 @@ type Module struct {
 	obj *sobek.Object
 
 	options *sobek.Object
+	// st is the VU's state, kept once the init context is over.
+	st *runner.VUState
 }
 
 // New makes the module's instance for vu.
@@ -113,9 +115,12 @@ func (m *Module) defineGetters(obj *sobek.Object, props map[string]func(st *runn
 	for _, n := range names {
 		read := props[n]
 		get := func(sobek.FunctionCall) sobek.Value {
-			st := m.vu.State()
+			st := m.st
 			if st == nil {
-				m.throw(initErr)
+				if st = m.vu.State(); st == nil {
+					m.throw(initErr)
+				}
+				m.st = st
 			}
 			v := read(st)
 			if fixed {
