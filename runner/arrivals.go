@@ -62,11 +62,7 @@ func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 			}
 		}()
 	}
-	for i := int64(0); i < a.preAllocated; i++ {
-		v, ok := sr.r.pool.get(ctx)
-		if !ok {
-			break
-		}
+	for _, v := range sr.take(ctx, a.preAllocated) {
 		startWorker(v)
 	}
 

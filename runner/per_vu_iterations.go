@@ -35,11 +35,8 @@ func (e *perVUIterations) run(ctx context.Context, sr *scenarioRun) {
 
 	var started atomic.Int64
 	var wg sync.WaitGroup
-	for i := int64(0); i < e.vus; i++ {
-		v, ok := sr.activate(ctx)
-		if !ok {
-			break
-		}
+	for _, v := range sr.take(ctx, e.vus) {
+		sr.bind(v)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -94,11 +94,8 @@ func (e *rampingVUs) run(ctx context.Context, sr *scenarioRun) {
 	defer sr.armStop(ctx, &stop, e.total)()
 
 	var wg sync.WaitGroup
-	for slot := int64(0); slot < e.maxVUs; slot++ {
-		v, ok := sr.r.pool.get(ctx)
-		if !ok {
-			break
-		}
+	for slot, v := range sr.take(ctx, e.maxVUs) {
+		slot := int64(slot)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -79,14 +79,19 @@ func (sr *scenarioRun) armStop(ctx context.Context, f *stopFlag, planned time.Du
 	return func() { t.Stop(); stop() }
 }
 
-// activate takes a VU from the pool for this scenario and prepares its state.
-func (sr *scenarioRun) activate(ctx context.Context) (*pooledVU, bool) {
-	v, ok := sr.r.pool.get(ctx)
-	if !ok {
-		return nil, false
+// take takes n distinct VUs from the pool for this scenario before any of them
+// starts, so a VU that finishes early can't be handed out twice; it returns fewer
+// when ctx ends first.
+func (sr *scenarioRun) take(ctx context.Context, n int64) []*pooledVU {
+	vus := make([]*pooledVU, 0, n)
+	for int64(len(vus)) < n {
+		v, ok := sr.r.pool.get(ctx)
+		if !ok {
+			break
+		}
+		vus = append(vus, v)
 	}
-	sr.bind(v)
-	return v, true
+	return vus
 }
 
 // bind prepares a VU's state for this scenario: its tags start as the test's and

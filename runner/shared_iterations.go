@@ -46,11 +46,8 @@ func (e *sharedIterations) run(ctx context.Context, sr *scenarioRun) {
 		return local, true
 	}
 	var wg sync.WaitGroup
-	for i := int64(0); i < e.vus; i++ {
-		v, ok := sr.activate(ctx)
-		if !ok {
-			break
-		}
+	for _, v := range sr.take(ctx, e.vus) {
+		sr.bind(v)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
