@@ -22,10 +22,10 @@ import (
 
 // runFlags are the `run` command's flags beyond the options layer.
 type runFlags struct {
-	quiet, noSummary, verbose, includeSystemEnv bool
-	summaryMode, logFormat, consoleOutput       string
-	summaryExport, configFile                   string
-	env                                         []string
+	quiet, noSummary, verbose, includeSystemEnv, noColor bool
+	summaryMode, logFormat, consoleOutput                string
+	summaryExport, configFile                            string
+	env                                                  []string
 }
 
 func newRunCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
@@ -53,6 +53,7 @@ teardown(), then print the end-of-test summary.`,
 	f.StringVar(&rf.consoleOutput, "console-output", "", "redirect console.* output to this file")
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
+	f.BoolVar(&rf.noColor, "no-color", false, "no colours in the output (also when NO_COLOR is set)")
 	return cmd
 }
 
@@ -129,8 +130,10 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	thresholdErr := engine.FinalizeThresholds(res.Duration)
 
 	if !rf.noSummary && rf.summaryMode != "disabled" {
+		_, noColorEnv := env["NO_COLOR"]
 		(&summaryRun{
 			engine: engine, runner: r, opts: opts, mode: rf.summaryMode, setupData: res.SetupData,
+			stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr), noColor: rf.noColor || noColorEnv,
 			duration: res.Duration, hasHandle: bundle.HasFunction("handleSummary"),
 			logger: logger, stdout: stdout, stderr: stderr,
 		}).report()
@@ -206,6 +209,16 @@ func handleSignals(r *runner.Runner, logger logrus.FieldLogger) func() {
 		}
 	}()
 	return func() { signal.Stop(ch); close(done) }
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // newLogger makes a logrus logger writing to w in the given format.

@@ -47,6 +47,9 @@ type summaryRun struct {
 	setupData []byte
 	duration  time.Duration
 	hasHandle bool
+	stdoutTTY bool
+	stderrTTY bool
+	noColor   bool
 	logger    logrus.FieldLogger
 	stdout    io.Writer
 	stderr    io.Writer
@@ -62,7 +65,9 @@ func (s *summaryRun) report() {
 		}
 		s.logger.WithField("hint", "script exception").Errorf("handleSummary() failed: %v", err)
 	}
-	if err := s.engine.WriteTextSummary(s.stdout, summaryOptions(s.opts, s.mode)); err != nil {
+	so := summaryOptions(s.opts, s.mode)
+	so.Color = s.stdoutTTY && !s.noColor
+	if err := s.engine.WriteTextSummary(s.stdout, so); err != nil {
 		s.logger.WithError(err).Error("could not write the summary")
 	}
 }
@@ -78,11 +83,11 @@ func (s *summaryRun) handleSummary() error {
 	data["options"] = map[string]any{
 		"summaryTrendStats": s.opts.GetSummaryTrendStats(),
 		"summaryTimeUnit":   s.opts.SummaryTimeUnit.String,
-		"noColor":           false,
+		"noColor":           s.noColor,
 	}
 	data["state"] = map[string]any{
-		"isStdOutTTY":       false,
-		"isStdErrTTY":       false,
+		"isStdOutTTY":       s.stdoutTTY,
+		"isStdErrTTY":       s.stderrTTY,
 		"testRunDurationMs": float64(s.duration) / float64(time.Millisecond),
 	}
 	if s.setupData != nil {
