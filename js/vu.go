@@ -38,6 +38,15 @@ type VU struct {
 	setupVal     sobek.Value
 	lastScenario *runner.ScenarioState
 	envs         map[*runner.ScenarioState]sobek.Value
+
+	// The state of Loop: see loop.go.
+	enter        sobek.Callable
+	body         sobek.Value
+	next         func() bool
+	loopDone     bool
+	inLoop       bool
+	probed       bool
+	topLevelOnly bool
 }
 
 var _ modules.VU = (*VU)(nil)
@@ -234,6 +243,16 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	vu.args[0] = vu.setupData()
 	v, err := f(sobek.Undefined(), vu.args[:]...)
 	if err == nil {
+		if obj, ok := v.(*sobek.Object); ok {
+			if _, isPromise := obj.Export().(*sobek.Promise); isPromise && !vu.topLevelOnly {
+				// Promises settle at the top level only: from now on every
+				// iteration of this VU is called from there.
+				vu.topLevelOnly = true
+				if vu.inLoop {
+					return nil
+				}
+			}
+		}
 		err = settle(v)
 	}
 	if err == nil {

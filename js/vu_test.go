@@ -460,4 +460,19 @@ func TestScriptAbortExitCodes(t *testing.T) {
 	}
 }
 
+func TestScenarioExecAndEnv(t *testing.T) {
+	t.Parallel()
+	h := newHost(`
+		export const options = { scenarios: {
+			a: { executor: 'per-vu-iterations', exec: 'fa', env: { WHO: 'scenario a' } },
+			b: { executor: 'per-vu-iterations', exec: 'fb', startTime: '100ms' },
+		} };
+		export function fa() { console.log('fa ' + __ENV.WHO + ' ' + __ENV.BASE); }
+		export function fb() { console.log('fb ' + __ENV.WHO + ' ' + __ENV.BASE); }`, nil)
+	h.env = map[string]string{"WHO": "everyone", "BASE": "http://127.0.0.1"}
+	_, _, err := runScript(t, h)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fa scenario a http://127.0.0.1", "fb everyone http://127.0.0.1"}, h.consoleLines())
+}
+
 var _ runner.Script = (*js.Bundle)(nil)

@@ -20,7 +20,7 @@ type arrivals struct {
 	preAllocated, maxVUs int64
 	total                time.Duration
 	// at returns when the test-wide arrival number n is due, false when the
-	// schedule has no such arrival.
+	// schedule has no such arrival within the scenario's duration.
 	at func(n int64) (time.Duration, bool)
 }
 
@@ -50,12 +50,17 @@ func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 				select {
 				case <-wake:
 				case <-quit:
-					return
+					// An arrival handed out just before the end still runs.
+					select {
+					case <-wake:
+					default:
+						return
+					}
 				case <-hard.Done():
 					return
 				}
 				local, _ := sr.state.nextIteration()
-				if !sr.iterate(hard, v, local) && hard.Err() != nil {
+				if _, ok := sr.iterate(hard, v, local, time.Now()); !ok && hard.Err() != nil {
 					return
 				}
 				idle <- wake
@@ -95,7 +100,7 @@ func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 scheduling:
 	for j := int64(0); ; j++ {
 		due, ok := a.at(tuple.GlobalIndex(j))
-		if !ok || due >= a.total {
+		if !ok {
 			break
 		}
 		if wait := time.Until(sr.start.Add(due)); wait > 0 {

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"math"
+	"math/bits"
 	"time"
 
 	"github.com/minik6/minik6/options"
@@ -9,21 +11,31 @@ import (
 )
 
 // constantArrivalRate starts iterations at a fixed rate for a duration: the test's
-// n-th iteration is due at n·timeUnit/rate.
+// n-th iteration (from 0) is due at n·timeUnit/rate.
 type constantArrivalRate struct{ arrivals }
 
 func newConstantArrivalRate(c options.ConstantArrivalRateConfig, t *segment.Tuple) *constantArrivalRate {
-	period := time.Duration(float64(c.GetTimeUnit()) / float64(c.GetRate()))
+	unit, rate, total := uint64(c.GetTimeUnit()), uint64(c.GetRate()), c.GetDuration()
 	pre := t.Scale(c.GetPreAllocatedVUs())
 	return &constantArrivalRate{arrivals{
 		preAllocated: pre,
 		maxVUs:       max(pre, t.Scale(c.GetMaxVUs())),
-		total:        c.GetDuration(),
+		total:        total,
 		at: func(n int64) (time.Duration, bool) {
-			if period <= 0 {
+			if rate == 0 {
 				return 0, false
 			}
-			return time.Duration(n) * period, true
+			// n·timeUnit/rate in 128-bit integers: exact, so the arrival that
+			// would fall on the end of the scenario is never pulled before it.
+			hi, lo := bits.Mul64(uint64(n), unit)
+			if hi >= rate {
+				return 0, false
+			}
+			q, _ := bits.Div64(hi, lo, rate)
+			if q > math.MaxInt64 || time.Duration(q) >= total {
+				return 0, false
+			}
+			return time.Duration(q), true
 		},
 	}}
 }

@@ -14,7 +14,7 @@ import (
 //
 // Within a stage that goes from rate r0 to r1 (iterations per nanosecond) over d,
 // the arrivals counted since the stage began are A(x) = r0·x + (r1−r0)·x²/(2d).
-// The test's n-th iteration is due when the count reaches n: the root of that
+// The test's n-th iteration is due when the count reaches n+1: the root of that
 // quadratic in [0, d] (a plain division when r0 = r1).
 type rampingArrivalRate struct {
 	arrivals
@@ -53,14 +53,23 @@ func newRampingArrivalRate(c options.RampingArrivalRateConfig, t *segment.Tuple)
 	return e
 }
 
-// due is when the test's n-th iteration starts.
+// due is when the test's n-th iteration (from 0) starts: when the arrivals
+// counted reach n+1, as in k6, so a ramp from rate 0 starts nothing at once and
+// the scenario starts as many iterations as the area under its rate curve (the
+// last one at its very end).
 func (e *rampingArrivalRate) due(n int64) (time.Duration, bool) {
-	want := float64(n)
-	for _, s := range e.stages {
+	want := float64(n + 1)
+	for i, s := range e.stages {
 		got := want - s.before
 		inStage := (s.r0 + s.r1) / 2 * float64(s.d)
-		if got >= inStage || s.d == 0 {
+		if s.d == 0 || got > inStage*(1+1e-12) {
 			continue
+		}
+		if got >= inStage && i < len(e.stages)-1 {
+			continue
+		}
+		if got >= inStage {
+			return s.offset + s.d, true
 		}
 		var x float64
 		if a := (s.r1 - s.r0) / (2 * float64(s.d)); math.Abs(a) < 1e-30 {

@@ -141,7 +141,7 @@ func (e *rampingVUs) runSlot(ctx context.Context, sr *scenarioRun, v *pooledVU, 
 			rampDown.Reset(end + e.rampDown - now)
 		}
 		local, _ := sr.state.nextIteration()
-		finished := sr.iterate(ctx, v, local)
+		_, finished := sr.iterate(ctx, v, local, time.Now())
 		rampDown.Stop()
 		if !finished && ctx.Err() != nil {
 			return

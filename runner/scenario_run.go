@@ -118,27 +118,29 @@ func (sr *scenarioRun) deactivate(v *pooledVU) {
 	sr.r.pool.put(v)
 }
 
-// iterate runs one iteration with the given scenario-local number on v and
-// records it; it reports false when the iteration was interrupted.
-func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64) bool {
+// iterate runs one iteration with the given scenario-local number on v, started
+// at start, and records it; it returns when it ended and false when it was
+// interrupted.
+func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64, start time.Time) (time.Time, bool) {
 	st := v.state
 	st.ScenarioIterationInInstance = local
 	st.ScenarioIterationInTest = sr.state.tuple.GlobalIndex(local)
 	st.IterationInInstance = st.iterationsDone
 	st.IterationInScenario = st.scenarioIterDone[sr.state.index]
-	start := time.Now()
 	err := v.vu.RunIteration(ctx, sr.state.Exec)
+	// One monotonic clock read per iteration: the end is the start plus the
+	// elapsed time, and a loop starts its next iteration there.
+	end := start.Add(time.Since(start))
 	st.iterationsDone++
 	st.scenarioIterDone[sr.state.index]++
 	if errors.Is(err, ErrInterrupted) {
 		sr.r.exec.iterationsInterrupted.Add(1)
-		return false
+		return end, false
 	}
 	if err != nil {
 		sr.r.cfg.Logger.WithField("source", "stacktrace").
 			WithField("executor", sr.state.Executor).WithField("scenario", sr.state.Name).Error(err.Error())
 	}
-	end := time.Now()
 	sr.r.exec.iterationsCompleted.Add(1)
 	b := sr.r.cfg.Builtins
 	st.Emit(b.DataSent, end, float64(st.DataSent))
@@ -146,7 +148,7 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64) bo
 	st.DataSent, st.DataReceived = 0, 0
 	st.Emit(b.IterationDuration, end, float64(end.Sub(start))/float64(time.Millisecond))
 	st.Emit(b.Iterations, end, 1)
-	return true
+	return end, true
 }
 
 // runLoop runs iterations on a VU until next says stop, counting each finished
@@ -154,18 +156,27 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64) bo
 func (sr *scenarioRun) runLoop(ctx context.Context, v *pooledVU, next func() (int64, bool), done *atomic.Int64) {
 	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ErrInterrupted) })
 	defer stop()
-	for ctx.Err() == nil {
+	start := time.Now()
+	one := func() bool {
+		if ctx.Err() != nil {
+			return false
+		}
 		local, ok := next()
 		if !ok {
-			return
+			return false
 		}
-		finished := sr.iterate(ctx, v, local)
+		var finished bool
+		start, finished = sr.iterate(ctx, v, local, start)
 		if done != nil {
 			done.Add(1)
 		}
-		if !finished {
-			return
-		}
+		return finished
+	}
+	if l, ok := v.vu.(Looper); ok {
+		l.Loop(one)
+		return
+	}
+	for one() {
 	}
 }
 

@@ -33,6 +33,13 @@ type VU interface {
 	Close()
 }
 
+// Looper is an optional interface of a VU that can run a loop of iterations
+// cheaper than one call at a time: Loop calls next, which runs one iteration
+// through RunIteration, until it returns false.
+type Looper interface {
+	Loop(next func() bool)
+}
+
 // ErrInterrupted is returned by VU.RunIteration for an iteration cut short by a stop.
 var ErrInterrupted = errors.New("iteration interrupted")
 

@@ -441,9 +441,11 @@ func TestTagsReachSamples(t *testing.T) {
 			exec.vu.metrics.tags.mytag = 'value1';
 			exec.vu.metrics.tags.mytag2 = 2;
 			exec.vu.metrics.metadata.trace_id = 'abc';
+			if (exec.vu.iterationInScenario === 0) { exec.vu.metrics.tags.once = 'yes'; }
 			if (exec.vu.iterationInScenario === 2) { delete exec.vu.metrics.tags.mytag; }
 		}`)
-	_, engine, err := runBundle(t, e, "iterations{mytag:value1}", "iterations{mytag2:2}", "iterations{trace_id:abc}")
+	_, engine, err := runBundle(t, e, "iterations{mytag:value1}", "iterations{mytag2:2}", "iterations{trace_id:abc}",
+		"iterations{once:yes}", "iterations{scenario:s}")
 	require.NoError(t, err)
 	s, err := engine.Summary(metrics.SummaryOptions{})
 	require.NoError(t, err)
@@ -457,6 +459,8 @@ func TestTagsReachSamples(t *testing.T) {
 	assert.Equal(t, 2.0, count("iterations{mytag:value1}"), "tags set in an iteration reach its samples; a deleted tag does not")
 	assert.Equal(t, 3.0, count("iterations{mytag2:2}"), "numbers are stored as strings")
 	assert.Zero(t, count("iterations{trace_id:abc}"), "metadata is not a tag")
+	assert.Equal(t, 3.0, count("iterations{once:yes}"), "tags persist across the VU's iterations")
+	assert.Equal(t, 3.0, count("iterations{scenario:s}"))
 }
 
 func TestTestOptions(t *testing.T) {
@@ -486,16 +490,18 @@ func TestTestOptions(t *testing.T) {
 func TestAbort(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, args, want string
+		name, call, want string
 	}{
-		{"with a reason", `'this is the reason'`, "this is the reason"},
-		{"without a reason", ``, ""},
+		{"with a reason", `exec.test.abort('this is the reason');`, "this is the reason"},
+		{"without a reason", `exec.test.abort();`, ""},
+		{"try/catch cannot stop it", `try { exec.test.abort('uncatchable'); } catch (e) { console.log('caught'); }
+			finally { console.log('finally'); }`, "uncatchable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := mustEnv(t, `import exec from 'k6/execution';
-				export default function () { console.log('before'); exec.test.abort(`+tt.args+`); console.log('after'); }`)
+				export default function () { console.log('before'); `+tt.call+` console.log('after'); }`)
 			var stopped int
 			e.state.Execution.SetOnAbort(func() { stopped++ })
 			v := e.vu(t)

@@ -148,6 +148,9 @@ func (m *Module) sleep(secs float64) {
 	select {
 	case <-t.C:
 	case <-m.vu.Context().Done():
+		// The iteration must stop: end it here rather than let the script run
+		// on until the runner's interrupt arrives.
+		m.rt.Interrupt(m.vu.Context().Err())
 	}
 }
 

@@ -1,0 +1,181 @@
+package k6_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/minik6/minik6/js"
+	_ "github.com/minik6/minik6/js/modules/execution"
+	_ "github.com/minik6/minik6/js/modules/k6"
+	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/options"
+	"github.com/minik6/minik6/runner"
+)
+
+// run runs script through the real runner with its exported options; the engine
+// tracks subs.
+func run(t *testing.T, script string, subs ...string) (*metrics.Engine, *runner.Runner, []string, error) {
+	t.Helper()
+	logger, _ := logtest.NewNullLogger()
+	console, consoles := logtest.NewNullLogger()
+	reg := metrics.NewRegistry()
+	builtins := metrics.RegisterBuiltins(reg)
+	b, err := js.NewBundle("/test/script.js", js.Config{
+		FS:     fstest.MapFS{"test/script.js": {Data: []byte(script)}},
+		Logger: logger, Console: console, Registry: reg,
+	})
+	require.NoError(t, err)
+	o, err := options.Parse(b.OptionsJSON())
+	require.NoError(t, err)
+	o, _, err = o.WithDefaults().DeriveScenarios()
+	require.NoError(t, err)
+	var eo []metrics.EngineOption
+	if len(subs) > 0 {
+		eo = append(eo, metrics.WithSubMetrics(subs...))
+	}
+	engine, err := metrics.NewEngine(reg, nil, eo...)
+	require.NoError(t, err)
+	r, err := runner.New(runner.Config{Options: o, Script: b, Engine: engine, Registry: reg, Builtins: builtins, Logger: logger})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { _, err := r.Run(context.Background()); done <- err }()
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run did not end")
+	}
+	var lines []string
+	for _, e := range consoles.AllEntries() {
+		if e.Level <= logrus.InfoLevel {
+			lines = append(lines, e.Message)
+		}
+	}
+	return engine, r, lines, err
+}
+
+func summary(t *testing.T, e *metrics.Engine) *metrics.Summary {
+	t.Helper()
+	s, err := e.Summary(metrics.SummaryOptions{TrendStats: []string{"count", "max"}})
+	require.NoError(t, err)
+	return s
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	engine, _, lines, err := run(t, `import { check } from 'k6';
+		export const options = { iterations: 2 };
+		export default function () {
+			const all = check(5, { 'is five': (v) => v === 5, 'is six': (v) => v === 6, 'truthy value': 1 }, { extra: 't' });
+			const none = check(5, {});
+			console.log(all + ' ' + none);
+		}`, "checks{check:is five}", "checks{extra:t}")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"false true", "false true"}, lines)
+	s := summary(t, engine)
+	assert.Equal(t, 2.0, s.Metric("checks{check:is five}").Values["passes"])
+	assert.Equal(t, 6.0, s.Metric("checks{extra:t}").Values["passes"]+s.Metric("checks{extra:t}").Values["fails"],
+		"extra tags on every check sample")
+	got := map[string][2]int64{}
+	for _, c := range s.Checks {
+		got[c.Name] = [2]int64{c.Passes, c.Fails}
+	}
+	assert.Equal(t, map[string][2]int64{"is five": {2, 0}, "is six": {0, 2}, "truthy value": {2, 0}}, got)
+}
+
+func TestGroup(t *testing.T) {
+	t.Parallel()
+	engine, _, lines, err := run(t, `import { group, check } from 'k6';
+		import exec from 'k6/execution';
+		export const options = { iterations: 1 };
+		export default function () {
+			const r = group('outer', () => {
+				const inner = group('inner', () => { check(1, { c: (v) => v === 1 }); return exec.vu.metrics.tags.group; });
+				return [inner, exec.vu.metrics.tags.group];
+			});
+			let threw = '';
+			try { group('bad', () => { throw new Error('inside'); }); } catch (e) { threw = e.message; }
+			try { group('a::b', () => {}); } catch (e) { console.log('name: ' + e.message); }
+			console.log(JSON.stringify(r) + ' after=' + JSON.stringify(exec.vu.metrics.tags.group) + ' threw=' + threw);
+		}`, "group_duration{group:::outer}", "group_duration{group:::outer::inner}")
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"name: group and check names may not contain '::'",
+		`["::outer::inner","::outer"] after="" threw=inside`,
+	}, lines)
+	s := summary(t, engine)
+	assert.Equal(t, 1.0, s.Metric("group_duration{group:::outer}").Values["count"])
+	assert.Equal(t, 1.0, s.Metric("group_duration{group:::outer::inner}").Values["count"])
+	require.NotEmpty(t, s.RootGroup.Groups)
+	outer := s.RootGroup.Groups[0]
+	assert.Equal(t, "::outer", outer.Path)
+	require.Len(t, outer.Groups, 1)
+	require.Len(t, outer.Groups[0].Checks, 1)
+	assert.Equal(t, "::outer::inner::c", outer.Groups[0].Checks[0].Path)
+	assert.Equal(t, int64(1), outer.Groups[0].Checks[0].Passes)
+}
+
+func TestSleepStopsWithTheScenario(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	_, r, lines, err := run(t, `import { sleep } from 'k6';
+		export const options = { scenarios: { s: { executor: 'constant-vus', vus: 4, duration: '200ms', gracefulStop: '0s' } } };
+		export default function () { sleep(30); console.log('after sleep'); }`)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 20*time.Second, "a 30s sleep does not hold the run")
+	assert.Empty(t, lines, "no iteration goes on after sleep() returns at the hard stop")
+	assert.Equal(t, int64(4), r.Execution().IterationsInterrupted())
+	assert.Zero(t, r.Execution().IterationsCompleted())
+}
+
+func TestSleepWaits(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	_, _, lines, err := run(t, `import { sleep } from 'k6';
+		export const options = { iterations: 1 };
+		export default function () { const t0 = Date.now(); sleep(0.1); sleep(0); sleep(-1); console.log(String(Date.now() - t0 >= 100)); }`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"true"}, lines)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+}
+
+func TestInitContextUse(t *testing.T) {
+	t.Parallel()
+	for _, fn := range []string{"check(1, { a: true })", "group('g', () => {})"} {
+		name := fn[:strings.IndexByte(fn, '(')]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			logger, _ := logtest.NewNullLogger()
+			_, err := js.NewBundle("/test/script.js", js.Config{
+				FS:     fstest.MapFS{"test/script.js": {Data: []byte(`import { check, group } from 'k6'; ` + fn + `; export default function () {}`)}},
+				Logger: logger,
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name+"() can't be used in the init context")
+		})
+	}
+}
+
+func TestFailAndRandomSeed(t *testing.T) {
+	t.Parallel()
+	_, r, lines, err := run(t, `import { fail, randomSeed } from 'k6';
+		export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 1 } } };
+		export default function () {
+			randomSeed(42);
+			console.log('random ' + [Math.random(), Math.random()].join(','));
+			fail('failed on purpose');
+			console.log('not reached');
+		}`)
+	require.NoError(t, err, "fail() ends the iteration, not the run")
+	require.Len(t, lines, 2)
+	assert.Equal(t, lines[0], lines[1], "the same seed gives the same numbers in every VU")
+	assert.Equal(t, int64(2), r.Execution().IterationsCompleted())
+	assert.Nil(t, r.Execution().FailReasons(), "k6's fail() is not exec.test.fail()")
+}
