@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/js"
 	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/output"
 	"github.com/minik6/minik6/runner"
 	"github.com/minik6/minik6/segment"
 )
@@ -25,7 +27,7 @@ type runFlags struct {
 	quiet, noSummary, verbose, includeSystemEnv, noColor bool
 	summaryMode, logFormat, consoleOutput                string
 	summaryExport, configFile                            string
-	env                                                  []string
+	env, out                                             []string
 }
 
 func newRunCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
@@ -46,6 +48,7 @@ teardown(), then print the end-of-test summary.`,
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "disable the progress updates")
 	f.BoolVar(&rf.noSummary, "no-summary", false, "don't show the summary at the end of the test")
 	f.StringVar(&rf.summaryMode, "summary-mode", "compact", "the end-of-test summary: compact, full or disabled")
+	f.StringArrayVarP(&rf.out, "out", "o", nil, "write samples to an output: `TYPE[=ARG]`, e.g. json=out.json or csv=out.csv")
 	f.StringVar(&rf.summaryExport, "summary-export", "", "write the end-of-test summary as JSON to this file")
 	f.StringVarP(&rf.configFile, "config", "c", "", "JSON config file")
 	f.StringArrayVarP(&rf.env, "env", "e", nil, "add an environment variable for the script: `NAME=VALUE`")
@@ -106,14 +109,30 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
-	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds),
-		metrics.WithSubMetrics(metrics.ExpectedResponseSubMetric))
+	// k6 tracks http_req_duration{expected_response:true} while that tag is on.
+	var subs []string
+	if slices.Contains(opts.GetSystemTags(), "expected_response") {
+		subs = []string{metrics.ExpectedResponseSubMetric}
+	}
+	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds), metrics.WithSubMetrics(subs...))
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
+	outs, err := output.NewAll(rf.out, output.Params{
+		Thresholds: thresholdConfigs(opts.Thresholds), SubMetrics: subs, SystemTags: opts.GetSystemTags(),
+		Ext: opts.Ext, Env: env, StdOut: stdout, Logger: logger,
+	})
+	if err != nil {
+		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
+	}
+	fan := output.NewFanOut(engine, outs, 0)
+	if err := fan.Start(); err != nil {
+		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
+	}
+	defer fan.Stop()
 
 	r, err := runner.New(runner.Config{
-		Options: opts, Script: bundle, Engine: engine, Registry: registry, Builtins: builtins,
+		Options: opts, Script: bundle, Engine: engine, Sink: fan, Registry: registry, Builtins: builtins,
 		Logger: logger, Tuple: tuple,
 	})
 	if err != nil {
@@ -126,6 +145,11 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	defer stopSignals()
 
 	res, runErr := r.Run(ctx)
+	// Every VU has flushed its samples: the outputs get the last of them before
+	// the summary (a json output may write to stdout too).
+	if err := fan.Stop(); err != nil {
+		logger.WithError(err).Error("an output failed")
+	}
 	engine.SetTestRunDuration(res.Duration)
 	thresholdErr := engine.FinalizeThresholds(res.Duration)
 

@@ -30,6 +30,9 @@ type Config struct {
 	Script Script
 	// Engine receives every sample and evaluates thresholds.
 	Engine *metrics.Engine
+	// Sink receives every sample instead of Engine when set (the output fan-out,
+	// which feeds the engine too).
+	Sink SampleSink
 	// Registry holds the metrics.
 	Registry *metrics.Registry
 	// Builtins are the built-in metrics.
@@ -146,7 +149,7 @@ func (r *Runner) newState(id uint64) *VUState {
 		Execution:     r.exec,
 		Registry:      r.cfg.Registry,
 		Builtins:      r.cfg.Builtins,
-		Samples:       NewSampleBuffer(r.cfg.Engine),
+		Samples:       NewSampleBuffer(r.sink()),
 		Logger:        r.cfg.Logger,
 	}
 	if id > 0 {
@@ -274,6 +277,10 @@ func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, ar
 	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
 	defer stop()
 	out, err := v.vu.Call(ctx, fn, arg)
+	now := time.Now()
+	v.state.Emit(r.cfg.Builtins.DataSent, now, float64(v.state.DataSent))
+	v.state.Emit(r.cfg.Builtins.DataReceived, now, float64(v.state.DataReceived))
+	v.state.DataSent, v.state.DataReceived = 0, 0
 	if err == nil {
 		return out, nil
 	}
@@ -324,7 +331,7 @@ func (r *Runner) addActive(delta int64) { r.exec.vusActive.Add(delta) }
 // emitGauges samples the vus and vus_max gauges every second until stopped, as
 // k6 does: a run shorter than a second has none.
 func (r *Runner) emitGauges() func() {
-	b := NewSampleBuffer(r.cfg.Engine)
+	b := NewSampleBuffer(r.sink())
 	tags := r.gaugeTags
 	emit := func() {
 		now := time.Now()
@@ -383,6 +390,14 @@ func (r *Runner) watchThresholds(ctx context.Context) func() {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(done); <-finished }) }
+}
+
+// sink is where samples go: the output fan-out, or the engine alone.
+func (r *Runner) sink() SampleSink {
+	if r.cfg.Sink != nil {
+		return r.cfg.Sink
+	}
+	return r.cfg.Engine
 }
 
 // plannedVUs is the most VUs the scenarios need at the same time, counting each
