@@ -115,14 +115,10 @@ func (m *Module) defineGetters(obj *sobek.Object, props map[string]func(st *runn
 	for _, n := range names {
 		read := props[n]
 		get := func(sobek.FunctionCall) sobek.Value {
-			st := m.st
-			if st == nil {
-				if st = m.vu.State(); st == nil {
-					m.throw(initErr)
-				}
-				m.st = st
+			if m.st == nil && m.vu.State() == nil {
+				m.throw(initErr)
 			}
-			v := read(st)
+			v := read(m.state())
 			if fixed {
 				m.must(obj.DefineDataProperty(n, v, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 			}

@@ -35,10 +35,14 @@ func (m *Module) tagValue(kind, key string, v sobek.Value) (string, bool) {
 
 // state returns the VU state or throws the init-context error.
 func (m *Module) state() *runner.VUState {
+	if m.st != nil {
+		return m.st
+	}
 	st := m.vu.State()
 	if st == nil {
 		m.throw(errVUInInit)
 	}
+	m.st = st
 	return st
 }
 
