@@ -1,13 +1,16 @@
 // Package execution is the k6/execution module: live views of the runner's state
 // (instance, scenario, vu) and control of the run (test.abort, test.fail,
-// test.options). Every object is built once per VU; reading a property calls a Go
-// getter that loads the current value from the runner's state.
+// test.options).
+//
+// Every object is built once per VU. The default export and the instance,
+// scenario and vu groups are dynamic objects whose Get is a switch over the
+// property name that loads the value from the runner's state: a read costs no
+// property-map lookup and no call of a JavaScript getter.
 package execution
 
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/grafana/sobek"
 
@@ -30,9 +33,11 @@ var (
 
 // Module is one VU's k6/execution.
 type Module struct {
-	vu  modules.VU
-	rt  *sobek.Runtime
-	obj *sobek.Object
+	vu modules.VU
+	rt *sobek.Runtime
+
+	exec, instance, scenario, test, vuObj, metrics *sobek.Object
+	tags, metadata                                 *sobek.Object
 
 	options *sobek.Object
 	// st is the VU's state, kept once the init context is over.
@@ -42,47 +47,22 @@ type Module struct {
 // New makes the module's instance for vu.
 func New(vu modules.VU) modules.Instance {
 	m := &Module{vu: vu, rt: vu.Runtime()}
-	m.obj = m.rt.NewObject()
-	instance, scenario, test, vuObj := m.instanceObject(), m.scenarioObject(), m.testObject(), m.vuObject()
-	m.group("instance", instance, func(*runner.VUState) error { return nil }, errInstanceInInit)
-	m.group("scenario", scenario, func(st *runner.VUState) error {
-		if st.Scenario == nil {
-			return errScenarioNoVU
-		}
-		return nil
-	}, errScenarioNoVU)
-	m.group("test", test, nil, nil)
-	m.group("vu", vuObj, func(*runner.VUState) error { return nil }, errVUInInit)
+	rt := m.rt
+	m.instance = rt.NewDynamicObject(&instanceObject{m})
+	m.scenario = rt.NewDynamicObject(&scenarioObject{m})
+	m.test = m.testObject()
+	m.tags = rt.NewDynamicObject(&tagsObject{m: m})
+	m.metadata = rt.NewDynamicObject(&metadataObject{m: m})
+	m.metrics = rt.NewObject()
+	m.must(m.metrics.DefineDataProperty("tags", m.tags, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	m.must(m.metrics.DefineDataProperty("metadata", m.metadata, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	m.vuObj = rt.NewDynamicObject(&vuObject{m})
+	m.exec = rt.NewDynamicObject(&execObject{m})
 	return m
 }
 
 // Exports returns the default export, the object with the four groups.
-func (m *Module) Exports() modules.Exports { return modules.Exports{Default: m.obj} }
-
-// group defines an enumerable getter on the default export for one of its groups.
-// With check nil the group is always readable; otherwise it throws initErr in the
-// init context and whatever check returns elsewhere. Once a read succeeds in a VU
-// with a scenario (a VU that runs iterations, where the group can no longer
-// become unreadable), the getter replaces itself with a plain data property, so
-// later reads of exec.vu, exec.scenario… cost no call into Go.
-func (m *Module) group(name string, obj *sobek.Object, check func(*runner.VUState) error, initErr error) {
-	get := func(sobek.FunctionCall) sobek.Value {
-		st := m.vu.State()
-		if check != nil {
-			if st == nil {
-				m.throw(initErr)
-			}
-			if err := check(st); err != nil {
-				m.throw(err)
-			}
-		}
-		if st != nil && st.Scenario != nil {
-			m.must(m.obj.DefineDataProperty(name, obj, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-		}
-		return obj
-	}
-	m.must(m.obj.DefineAccessorProperty(name, m.rt.ToValue(get), nil, sobek.FLAG_TRUE, sobek.FLAG_TRUE))
-}
+func (m *Module) Exports() modules.Exports { return modules.Exports{Default: m.exec} }
 
 func (m *Module) throw(err error) { panic(m.rt.NewGoError(err)) }
 
@@ -92,89 +72,151 @@ func (m *Module) must(err error) {
 	}
 }
 
-// getters defines read-only accessor properties on obj, one per entry of props.
-func (m *Module) getters(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value, initErr error) {
-	m.defineGetters(obj, props, initErr, false)
-}
-
-// constants is getters for values that never change for the VU once it runs
-// (its ids): the first read outside the init context turns the property into a
-// plain data property.
-func (m *Module) constants(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value, initErr error) {
-	m.defineGetters(obj, props, initErr, true)
-}
-
-func (m *Module) defineGetters(obj *sobek.Object, props map[string]func(st *runner.VUState) sobek.Value,
-	initErr error, fixed bool,
-) {
-	names := make([]string, 0, len(props))
-	for n := range props {
-		names = append(names, n)
+// stateOr returns the VU state, or throws initErr in the init context.
+func (m *Module) stateOr(initErr error) *runner.VUState {
+	if m.st != nil {
+		return m.st
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		read := props[n]
-		get := func(sobek.FunctionCall) sobek.Value {
-			if m.st == nil && m.vu.State() == nil {
-				m.throw(initErr)
-			}
-			v := read(m.state())
-			if fixed {
-				m.must(obj.DefineDataProperty(n, v, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-			}
-			return v
+	st := m.vu.State()
+	if st == nil {
+		m.throw(initErr)
+	}
+	m.st = st
+	return st
+}
+
+// state returns the VU state or throws the VU init-context error.
+func (m *Module) state() *runner.VUState { return m.stateOr(errVUInInit) }
+
+// execObject is the default export: instance, scenario, test, vu.
+type execObject struct{ m *Module }
+
+func (o *execObject) Get(key string) sobek.Value {
+	m := o.m
+	switch key {
+	case "instance":
+		m.stateOr(errInstanceInInit)
+		return m.instance
+	case "scenario":
+		if m.stateOr(errScenarioNoVU).Scenario == nil {
+			m.throw(errScenarioNoVU)
 		}
-		m.must(obj.DefineAccessorProperty(n, m.rt.ToValue(get), nil, sobek.FLAG_TRUE, sobek.FLAG_TRUE))
+		return m.scenario
+	case "test":
+		return m.test
+	case "vu":
+		m.state()
+		return m.vuObj
 	}
+	return nil
 }
 
-func (m *Module) instanceObject() *sobek.Object {
-	obj := m.rt.NewObject()
-	m.getters(obj, map[string]func(*runner.VUState) sobek.Value{
-		"iterationsInterrupted": func(st *runner.VUState) sobek.Value {
-			return m.rt.ToValue(st.Execution.IterationsInterrupted())
-		},
-		"iterationsCompleted": func(st *runner.VUState) sobek.Value {
-			return m.rt.ToValue(st.Execution.IterationsCompleted())
-		},
-		"vusActive":      func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.Execution.VUsActive()) },
-		"vusInitialized": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.Execution.VUsInitialized()) },
-		"currentTestRunDuration": func(st *runner.VUState) sobek.Value {
-			return m.rt.ToValue(float64(st.Execution.CurrentTestRunDuration().Nanoseconds()) / 1e6)
-		},
-	}, errInstanceInInit)
-	return obj
+func (o *execObject) Has(key string) bool {
+	return key == "instance" || key == "scenario" || key == "test" || key == "vu"
+}
+func (o *execObject) Keys() []string               { return []string{"instance", "scenario", "test", "vu"} }
+func (o *execObject) Set(string, sobek.Value) bool { return false }
+func (o *execObject) Delete(string) bool           { return false }
+
+// instanceObject is exec.instance.
+type instanceObject struct{ m *Module }
+
+var instanceKeys = []string{"currentTestRunDuration", "iterationsCompleted", "iterationsInterrupted", "vusActive", "vusInitialized"}
+
+func (o *instanceObject) Get(key string) sobek.Value {
+	m := o.m
+	ex := m.stateOr(errInstanceInInit).Execution
+	switch key {
+	case "iterationsInterrupted":
+		return m.rt.ToValue(ex.IterationsInterrupted())
+	case "iterationsCompleted":
+		return m.rt.ToValue(ex.IterationsCompleted())
+	case "vusActive":
+		return m.rt.ToValue(ex.VUsActive())
+	case "vusInitialized":
+		return m.rt.ToValue(ex.VUsInitialized())
+	case "currentTestRunDuration":
+		return m.rt.ToValue(float64(ex.CurrentTestRunDuration().Nanoseconds()) / 1e6)
+	}
+	return nil
 }
 
-func (m *Module) scenarioObject() *sobek.Object {
-	obj := m.rt.NewObject()
-	scenario := func(read func(st *runner.VUState, sc *runner.ScenarioState) sobek.Value) func(*runner.VUState) sobek.Value {
-		return func(st *runner.VUState) sobek.Value {
-			if st.Scenario == nil {
-				m.throw(errScenarioNoVU)
-			}
-			return read(st, st.Scenario)
+func (o *instanceObject) Has(key string) bool          { return contains(instanceKeys, key) }
+func (o *instanceObject) Keys() []string               { return instanceKeys }
+func (o *instanceObject) Set(string, sobek.Value) bool { return false }
+func (o *instanceObject) Delete(string) bool           { return false }
+
+// scenarioObject is exec.scenario.
+type scenarioObject struct{ m *Module }
+
+var scenarioKeys = []string{"executor", "iterationInInstance", "iterationInTest", "name", "progress", "startTime"}
+
+func (o *scenarioObject) Get(key string) sobek.Value {
+	m := o.m
+	st := m.stateOr(errScenarioNoVU)
+	sc := st.Scenario
+	if sc == nil {
+		m.throw(errScenarioNoVU)
+	}
+	switch key {
+	case "iterationInTest":
+		return m.rt.ToValue(st.ScenarioIterationInTest)
+	case "iterationInInstance":
+		return m.rt.ToValue(st.ScenarioIterationInInstance)
+	case "name":
+		return m.rt.ToValue(sc.Name)
+	case "executor":
+		return m.rt.ToValue(sc.Executor)
+	case "startTime":
+		return m.rt.ToValue(sc.StartTime())
+	case "progress":
+		return m.rt.ToValue(sc.Progress())
+	}
+	return nil
+}
+
+func (o *scenarioObject) Has(key string) bool          { return contains(scenarioKeys, key) }
+func (o *scenarioObject) Keys() []string               { return scenarioKeys }
+func (o *scenarioObject) Set(string, sobek.Value) bool { return false }
+func (o *scenarioObject) Delete(string) bool           { return false }
+
+// vuObject is exec.vu.
+type vuObject struct{ m *Module }
+
+var vuKeys = []string{"idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "metrics", "tags"}
+
+func (o *vuObject) Get(key string) sobek.Value {
+	m := o.m
+	st := m.state()
+	switch key {
+	case "idInTest":
+		return m.rt.ToValue(st.IDInTest)
+	case "iterationInScenario":
+		return m.rt.ToValue(st.IterationInScenario)
+	case "iterationInInstance":
+		return m.rt.ToValue(st.IterationInInstance)
+	case "idInInstance":
+		return m.rt.ToValue(st.IDInInstance)
+	case "metrics":
+		return m.metrics
+	case "tags":
+		return m.tags
+	}
+	return nil
+}
+
+func (o *vuObject) Has(key string) bool          { return contains(vuKeys, key) }
+func (o *vuObject) Keys() []string               { return vuKeys }
+func (o *vuObject) Set(string, sobek.Value) bool { return false }
+func (o *vuObject) Delete(string) bool           { return false }
+
+func contains(list []string, key string) bool {
+	for _, k := range list {
+		if k == key {
+			return true
 		}
 	}
-	m.getters(obj, map[string]func(*runner.VUState) sobek.Value{
-		"name": scenario(func(_ *runner.VUState, sc *runner.ScenarioState) sobek.Value { return m.rt.ToValue(sc.Name) }),
-		"executor": scenario(func(_ *runner.VUState, sc *runner.ScenarioState) sobek.Value {
-			return m.rt.ToValue(sc.Executor)
-		}),
-		"startTime": scenario(func(_ *runner.VUState, sc *runner.ScenarioState) sobek.Value {
-			return m.rt.ToValue(sc.StartTime())
-		}),
-		"progress": scenario(func(_ *runner.VUState, sc *runner.ScenarioState) sobek.Value {
-			return m.rt.ToValue(sc.Progress())
-		}),
-		"iterationInInstance": scenario(func(st *runner.VUState, _ *runner.ScenarioState) sobek.Value {
-			return m.rt.ToValue(st.ScenarioIterationInInstance)
-		}),
-		"iterationInTest": scenario(func(st *runner.VUState, _ *runner.ScenarioState) sobek.Value {
-			return m.rt.ToValue(st.ScenarioIterationInTest)
-		}),
-	}, errScenarioNoVU)
-	return obj
+	return false
 }
 
 func (m *Module) testObject() *sobek.Object {
@@ -182,11 +224,10 @@ func (m *Module) testObject() *sobek.Object {
 	m.must(obj.Set("abort", m.abort))
 	m.must(obj.Set("fail", m.fail))
 	get := func(sobek.FunctionCall) sobek.Value {
-		st := m.vu.State()
-		if st == nil {
+		if m.vu.State() == nil {
 			m.throw(errOptionsInInit)
 		}
-		return m.testOptions(st)
+		return m.testOptions(m.vu.State())
 	}
 	m.must(obj.DefineAccessorProperty("options", m.rt.ToValue(get), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	return obj
@@ -229,43 +270,22 @@ func (m *Module) testOptions(st *runner.VUState) sobek.Value {
 	if m.options != nil {
 		return m.options
 	}
-	data := st.ScriptOptions
-	v, err := m.rt.RunString("(" + string(data) + ")")
+	v, err := m.rt.RunString("(" + string(st.ScriptOptions) + ")")
 	if err != nil {
 		m.throw(fmt.Errorf("reading the test options: %w", err))
 	}
 	obj := v.ToObject(m.rt)
 	freeze, _ := sobek.AssertFunction(m.rt.Get("Object").ToObject(m.rt).Get("freeze"))
-	deepFreeze(m.rt, freeze, obj)
+	deepFreeze(freeze, obj)
 	m.options = obj
 	return obj
 }
 
-func deepFreeze(rt *sobek.Runtime, freeze sobek.Callable, obj *sobek.Object) {
+func deepFreeze(freeze sobek.Callable, obj *sobek.Object) {
 	for _, k := range obj.Keys() {
 		if child, ok := obj.Get(k).(*sobek.Object); ok {
-			deepFreeze(rt, freeze, child)
+			deepFreeze(freeze, child)
 		}
 	}
 	_, _ = freeze(sobek.Undefined(), obj)
-}
-
-func (m *Module) vuObject() *sobek.Object {
-	obj := m.rt.NewObject()
-	m.constants(obj, map[string]func(*runner.VUState) sobek.Value{
-		"idInInstance": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInInstance) },
-		"idInTest":     func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IDInTest) },
-	}, errVUInInit)
-	m.getters(obj, map[string]func(*runner.VUState) sobek.Value{
-		"iterationInInstance": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IterationInInstance) },
-		"iterationInScenario": func(st *runner.VUState) sobek.Value { return m.rt.ToValue(st.IterationInScenario) },
-	}, errVUInInit)
-	tags := m.rt.NewDynamicObject(&tagsObject{m: m})
-	metadata := m.rt.NewDynamicObject(&metadataObject{m: m})
-	metricsObj := m.rt.NewObject()
-	m.must(metricsObj.DefineDataProperty("tags", tags, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	m.must(metricsObj.DefineDataProperty("metadata", metadata, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	m.must(obj.DefineDataProperty("metrics", metricsObj, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	m.must(obj.DefineDataProperty("tags", tags, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	return obj
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/grafana/sobek"
-
-	"github.com/minik6/minik6/runner"
 )
 
 // tagValue converts a tag or metadata value to its stored string. Strings, numbers
@@ -31,19 +29,6 @@ func (m *Module) tagValue(kind, key string, v sobek.Value) (string, bool) {
 	}
 	st.Logger.Warn(msg)
 	return "", false
-}
-
-// state returns the VU state or throws the init-context error.
-func (m *Module) state() *runner.VUState {
-	if m.st != nil {
-		return m.st
-	}
-	st := m.vu.State()
-	if st == nil {
-		m.throw(errVUInInit)
-	}
-	m.st = st
-	return st
 }
 
 // tagsObject is exec.vu.metrics.tags (and exec.vu.tags): a live view of the VU's
