@@ -139,6 +139,10 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		return fail(err)
 	}
 
+	if !rf.quiet {
+		writeBanner(stdout, script, rf.out, opts.ExecutionSegment, r.Overview())
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stopSignals := handleSignals(r, logger)
