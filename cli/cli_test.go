@@ -1,10 +1,13 @@
 package cli_test
 
 import (
+	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -266,4 +269,68 @@ export function teardown() { console.log('teardown ran'); }`), 0o600))
 	got, err := os.ReadFile(console)
 	require.NoError(t, err)
 	assert.Contains(t, string(got), "teardown ran")
+}
+
+// TestOutputHoldsEverySample: every sample the VUs emit reaches the --out files,
+// on a normal end and on an abort.
+func TestOutputHoldsEverySample(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		vus        int
+		code       int
+		iterations int
+	}{
+		{"normal end", "", 3, 0, 300},
+		// One VU, so no other iteration can finish while the abort spreads.
+		{"abort in iteration 150", "if (exec.scenario.iterationInTest === 149) { c.add(1); exec.test.abort('stop'); }", 1, 108, 149},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			jsonFile := filepath.Join(dir, "out.json.gz")
+			csvFile := filepath.Join(dir, "out.csv")
+			src := `import exec from 'k6/execution';
+import { Counter } from 'k6/metrics';
+const c = new Counter('my_adds');
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: ` + strconv.Itoa(tc.vus) + `, iterations: 300 } } };
+export default function () { ` + tc.body + ` c.add(1); }`
+			res := minik6test.Run(t, minik6test.RunOptions{Source: src, Flags: []string{"--out", "json=" + jsonFile, "--out", "csv=" + csvFile}})
+			require.Equal(t, tc.code, res.ExitCode, res.Stderr)
+
+			f, err := os.Open(jsonFile)
+			require.NoError(t, err)
+			defer f.Close()
+			zr, err := gzip.NewReader(f)
+			require.NoError(t, err)
+			points := map[string]int{}
+			sc := bufio.NewScanner(zr)
+			for sc.Scan() {
+				var line struct{ Type, Metric string }
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
+				if line.Type == "Point" {
+					points[line.Metric]++
+				}
+			}
+			require.NoError(t, sc.Err())
+			adds := tc.iterations
+			if tc.code == 108 {
+				adds++ // the aborting iteration added once before abort()
+			}
+			assert.Equal(t, tc.iterations, points["iterations"])
+			assert.Equal(t, tc.iterations, points["data_sent"])
+			assert.Equal(t, adds, points["my_adds"])
+
+			data, err := os.ReadFile(csvFile)
+			require.NoError(t, err)
+			rows := 0
+			for _, line := range strings.Split(string(data), "\n") {
+				if strings.HasPrefix(line, "my_adds,") {
+					rows++
+				}
+			}
+			assert.Equal(t, adds, rows)
+		})
+	}
 }
