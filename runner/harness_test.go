@@ -311,18 +311,6 @@ func (tr *testRun) counter(name string) float64 {
 	return 0
 }
 
-// gauge returns a gauge's last value and its max in the engine.
-func (tr *testRun) gauge(name string) (value, maxValue float64, ok bool) {
-	tr.t.Helper()
-	s, err := tr.engine.Summary(metrics.SummaryOptions{})
-	require.NoError(tr.t, err)
-	m := s.Metric(name)
-	if m == nil {
-		return 0, 0, false
-	}
-	return m.Values["value"], m.Values["max"], true
-}
-
 // sortedInts returns the values, sorted.
 func sortedInts(vals []int64) []int64 {
 	out := append([]int64(nil), vals...)

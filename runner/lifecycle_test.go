@@ -203,7 +203,7 @@ func TestAbortDuringIterations(t *testing.T) {
 			if v.state.IDInInstance == 1 {
 				return nil
 			}
-			return blockUntilInterrupted(nil, v, intr)
+			return blockUntilInterrupted(context.TODO(), v, intr)
 		},
 	}
 	tr := newTestRun(t, `{"vus":3,"duration":"1m"}`, s, nil)

@@ -58,10 +58,8 @@ type Runner struct {
 	gaugeTags *metrics.TagSet
 	sysTags   SystemTagSet
 
-	stopOnce sync.Once
-	stopRun  context.CancelFunc
-	nextID   uint64
-	idMu     sync.Mutex
+	nextID uint64
+	idMu   sync.Mutex
 }
 
 // Result is what a finished run reports besides its error.
@@ -180,7 +178,6 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 	var res Result
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	r.stopRun = cancel
 	r.exec.SetOnAbort(cancel)
 
 	need := r.plannedVUs()

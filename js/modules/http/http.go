@@ -81,10 +81,10 @@ func (m *Module) Exports() modules.Exports {
 
 // request is one prepared request.
 type request struct {
-	method, url, name string
-	body              []byte
-	headers           map[string]string
-	tags              map[string]string
+	method, url string
+	body        []byte
+	headers     map[string]string
+	tags        map[string]string
 }
 
 func (m *Module) prepare(method string, u, body, params sobek.Value) request {
