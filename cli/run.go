@@ -114,7 +114,13 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if slices.Contains(opts.GetSystemTags(), "expected_response") {
 		subs = []string{metrics.ExpectedResponseSubMetric}
 	}
-	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds), metrics.WithSubMetrics(subs...))
+	engineOpts := []metrics.EngineOption{metrics.WithSubMetrics(subs...)}
+	if rf.summaryMode == "full" && !rf.noSummary {
+		// Full mode breaks results out per group and scenario; only then do the
+		// samples feed those sinks too.
+		engineOpts = append(engineOpts, metrics.WithBreakdown())
+	}
+	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds), engineOpts...)
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
@@ -157,6 +163,10 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	engine.SetTestRunDuration(res.Duration)
 	thresholdErr := engine.FinalizeThresholds(res.Duration)
 
+	if n := engine.BreakdownDropped(); n > 0 {
+		logger.Warnf("the full summary breaks out at most %d groups and scenarios; %d samples beyond that count only in the totals",
+			metrics.MaxBreakdownKeys, n)
+	}
 	if !rf.noSummary && rf.summaryMode != "disabled" {
 		_, noColorEnv := env["NO_COLOR"]
 		(&summaryRun{

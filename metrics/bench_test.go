@@ -60,12 +60,27 @@ func BenchmarkTagSetContains(b *testing.B) {
 // built-ins of an empty iteration plus one HTTP request) in batches of 64
 // from parallel goroutines, the way VUs flush; ns/op is per sample.
 func BenchmarkEngineAddSamples(b *testing.B) {
+	benchmarkAddSamples(b, "default", "")
+}
+
+// BenchmarkEngineAddSamplesBreakdown is BenchmarkEngineAddSamples with the
+// per-group and per-scenario results of the full summary mode: samples of
+// the default scenario outside any group (no breakdown work), and samples of
+// a named scenario in a nested group (each feeds two more sinks).
+func BenchmarkEngineAddSamplesBreakdown(b *testing.B) {
+	b.Run("default", func(b *testing.B) { benchmarkAddSamples(b, "default", "", WithBreakdown()) })
+	b.Run("scenario+group", func(b *testing.B) {
+		benchmarkAddSamples(b, "browse", "::catalog::item", WithBreakdown())
+	})
+}
+
+func benchmarkAddSamples(b *testing.B, scenario, group string, opts ...EngineOption) {
 	reg := NewRegistry()
 	bi := RegisterBuiltins(reg)
 	e, err := NewEngine(reg, map[string][]ThresholdConfig{
 		"http_req_duration":             {{Source: "p(95)<500"}},
 		"http_req_duration{status:200}": {{Source: "max<1000"}},
-	}, WithSubMetrics(ExpectedResponseSubMetric))
+	}, append([]EngineOption{WithSubMetrics(ExpectedResponseSubMetric)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,8 +88,9 @@ func BenchmarkEngineAddSamples(b *testing.B) {
 	b.ReportAllocs()
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
-		vu := NewTagSet(map[string]string{"scenario": "default", "group": "", "vu": string(rune('0' + vuID.Add(1)))})
+		vu := NewTagSet(map[string]string{"scenario": scenario, "group": "", "vu": string(rune('0' + vuID.Add(1)))})
 		req := vu.With("method", "GET").With("status", "200").With("expected_response", "true").With("url", "http://x")
+		req = req.With("group", group)
 		now := time.Now()
 		iteration := []Sample{
 			{Metric: bi.Iterations, Tags: vu, Value: 1},

@@ -15,6 +15,12 @@
 // group. Periodically the runner calls [Engine.EvaluateThresholds]; at the end
 // [Engine.FinalizeThresholds], then the summary writers.
 //
+// For k6's full summary mode, an engine made with [WithBreakdown] also keeps
+// sinks per group and per scenario, keyed by the samples' group and scenario
+// tags (at most [MaxBreakdownKeys]), from which the text summary prints its
+// GROUP and SCENARIO sections. Without the option the engine does none of
+// that work.
+//
 // # Bounded memory
 //
 // Trend sinks keep no list of values beyond the first [TrendExactLimit] (so

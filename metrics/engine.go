@@ -27,6 +27,7 @@ type Engine struct {
 	duration   time.Duration // test run duration, for per-second rates
 	crossed    []string      // the last evaluation's failed (sub-)metrics
 	samples    uint64
+	bd         *breakdown // per-group and per-scenario results; nil unless WithBreakdown
 }
 
 // metricState is the engine's side of a metric or sub-metric.
@@ -196,7 +197,9 @@ func (e *Engine) stateLocked(m *Metric) *metricState {
 }
 
 // AddSamples aggregates a batch of samples. It does not keep the slice, so
-// the caller may reuse it. Samples with a nil Metric are skipped.
+// the caller may reuse it. Samples with a nil Metric are skipped. With
+// [WithBreakdown], a second pass over the batch feeds the per-group and
+// per-scenario results; without it, that pass costs one nil check a batch.
 func (e *Engine) AddSamples(batch []Sample) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -233,6 +236,9 @@ func (e *Engine) AddSamples(batch []Sample) {
 				e.groups.group(group)
 			}
 		}
+	}
+	if e.bd != nil {
+		e.bd.addBatch(batch)
 	}
 }
 

@@ -60,6 +60,46 @@ type Summary struct {
 	TestRunDuration time.Duration
 	// TrendStats are the trend statistics in Values, in order.
 	TrendStats []string
+	// Groups break the results out by group, for the full text summary; only
+	// with [WithBreakdown]. They are the top-level groups of the samples
+	// outside any named scenario, first seen first, each with its nested
+	// groups.
+	Groups []*Breakdown
+	// Scenarios break the results out by scenario, sorted by name; only with
+	// [WithBreakdown]. The scenario named "default" is not broken out, as in
+	// k6.
+	Scenarios []*Breakdown
+	// BreakdownDropped counts the samples left out of Groups and Scenarios
+	// because [MaxBreakdownKeys] groups and scenarios were tracked already.
+	BreakdownDropped uint64
+}
+
+// Breakdown holds the results of one group or scenario: the metrics and
+// checks of the samples that carried its group or scenario tag. A group's
+// results leave out those of its nested groups, which it lists in Groups; a
+// scenario's results include all its samples, and its Groups are its group
+// tree.
+type Breakdown struct {
+	Name string // the group's name (the last part of its path) or the scenario's
+	Path string // the group's path ("::outer::inner"); "" for a scenario
+	// Metrics are the metrics with samples, sorted by name; there are no
+	// sub-metrics and no thresholds here.
+	Metrics []*SummaryMetric
+	// Checks count the check samples by check name, first seen first; only
+	// Name, Passes and Fails are set.
+	Checks []*CheckResult
+	// Groups are the nested groups, first seen first.
+	Groups []*Breakdown
+}
+
+// Metric returns the breakdown's metric of that name, or nil.
+func (b *Breakdown) Metric(name string) *SummaryMetric {
+	for _, m := range b.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
 }
 
 // SummaryMetric is one metric or sub-metric of a [Summary].
@@ -142,6 +182,10 @@ func (e *Engine) Summary(opts SummaryOptions) (*Summary, error) {
 		cp.ID = md5hex(cp.Path)
 		s.Checks = append(s.Checks, &cp)
 	}
+	if e.bd != nil {
+		s.Groups, s.Scenarios = e.bd.results(e.duration, stats)
+		s.BreakdownDropped = e.bd.dropped
+	}
 	return s, nil
 }
 
@@ -156,25 +200,32 @@ func newSummaryMetric(st *metricState, d time.Duration, stats []string) *Summary
 	if st.parent != nil {
 		m.Parent = st.parent.name
 	}
-	switch sink := m.sink.(type) {
-	case *CounterSink:
-		m.Values = map[string]float64{"count": sink.Sum, "rate": sink.Rate(d)}
-	case *GaugeSink:
-		m.Values = map[string]float64{"value": sink.Value, "min": sink.Min, "max": sink.Max}
-	case *RateSink:
-		m.Values = map[string]float64{"rate": sink.Rate(), "passes": float64(sink.Trues),
-			"fails": float64(sink.Total - sink.Trues)}
-	case *TrendSink:
-		m.Values = make(map[string]float64, len(stats))
-		for _, stat := range stats {
-			m.Values[stat] = trendStatValue(sink, stat)
-		}
-	}
+	m.Values = summaryValues(m.sink, d, stats)
 	for _, t := range st.thresholds {
 		v, _ := aggregate(m.sink, t.expr, d)
 		m.Thresholds = append(m.Thresholds, ThresholdResult{Source: t.cfg.Source, OK: !t.failed, Value: v})
 	}
 	return m
+}
+
+// summaryValues returns a sink's values as handleSummary's data has them.
+func summaryValues(sink Sink, d time.Duration, stats []string) map[string]float64 {
+	switch sink := sink.(type) {
+	case *CounterSink:
+		return map[string]float64{"count": sink.Sum, "rate": sink.Rate(d)}
+	case *GaugeSink:
+		return map[string]float64{"value": sink.Value, "min": sink.Min, "max": sink.Max}
+	case *RateSink:
+		return map[string]float64{"rate": sink.Rate(), "passes": float64(sink.Trues),
+			"fails": float64(sink.Total - sink.Trues)}
+	case *TrendSink:
+		values := make(map[string]float64, len(stats))
+		for _, stat := range stats {
+			values[stat] = trendStatValue(sink, stat)
+		}
+		return values
+	}
+	return nil
 }
 
 func (n *groupNode) result() *GroupResult {

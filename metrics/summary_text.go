@@ -6,12 +6,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
 // WriteTextSummary writes the end-of-test summary as k6 prints it: the
 // thresholds with ✓/✗, then the total results: checks, and the metrics by
-// section (CUSTOM, HTTP, EXECUTION, NETWORK, …).
+// section (CUSTOM, HTTP, EXECUTION, NETWORK, …). In full mode, an engine made
+// with [WithBreakdown] adds the results of each group and scenario.
 func (e *Engine) WriteTextSummary(w io.Writer, opts SummaryOptions) error {
 	s, err := e.Summary(opts)
 	if err != nil {
@@ -82,9 +84,10 @@ func skippedInSummary(mode SummaryMode, name string) bool {
 }
 
 type textSummary struct {
-	b     strings.Builder
-	opts  SummaryOptions
-	stats []string
+	b        strings.Builder
+	opts     SummaryOptions
+	stats    []string
+	duration time.Duration // what per-second rates are over
 }
 
 func (t *textSummary) paint(s, code string) string {
@@ -107,15 +110,17 @@ func (t *textSummary) title(s string) {
 	t.blank()
 }
 
-// WriteText writes the text summary of s.
+// WriteText writes the text summary of s. In full mode it ends with the
+// GROUP sections of s.Groups, then the SCENARIO sections of s.Scenarios.
 func (s *Summary) WriteText(w io.Writer, opts SummaryOptions) error {
-	t := &textSummary{opts: opts, stats: s.TrendStats}
+	t := &textSummary{opts: opts, stats: s.TrendStats, duration: s.TestRunDuration}
 	if t.stats == nil {
 		t.stats = opts.trendStats()
 	}
 	t.blank()
 	t.thresholds(s)
 	t.totals(s)
+	t.breakdowns(s)
 	_, err := io.WriteString(w, t.b.String())
 	return err
 }
@@ -188,31 +193,69 @@ type metricRow struct {
 
 func (t *textSummary) totals(s *Summary) {
 	t.title("TOTAL RESULTS")
+	t.results(4, s.Metric(ChecksName), s.Checks, s.Metrics)
+	t.blank()
+}
 
+// breakdowns writes, in full mode, a GROUP section for each top-level group
+// and then a SCENARIO section for each scenario, each laid out like the
+// total results and followed by its nested groups.
+func (t *textSummary) breakdowns(s *Summary) {
+	if t.opts.Mode != SummaryFull {
+		return
+	}
+	for _, g := range s.Groups {
+		t.title("GROUP: " + g.Name)
+		t.breakdown(g, 4)
+		t.blank()
+	}
+	for _, sc := range s.Scenarios {
+		t.title("SCENARIO: " + sc.Name)
+		t.breakdown(sc, 4)
+		t.blank()
+	}
+}
+
+// breakdown writes a group's or scenario's results at an indentation, then
+// each nested group under a "↳ GROUP: name" title at that indentation, its
+// results two columns further in.
+func (t *textSummary) breakdown(b *Breakdown, indent int) {
+	t.results(indent, b.Metric(ChecksName), b.Checks, b.Metrics)
+	for _, g := range b.Groups {
+		t.line(indent, subtitlePrefix+" "+t.paint("GROUP: "+g.Name, ansiBold))
+		t.blank()
+		t.breakdown(g, indent+2)
+	}
+}
+
+// results writes one block of results with its lines at an indentation: the
+// checks block (totals, then each check) when there were checks, then the
+// metrics by section, CUSTOM first; sub-metrics two columns further in.
+func (t *textSummary) results(indent int, checks *SummaryMetric, list []*CheckResult, metrics []*SummaryMetric) {
 	var checkRows []metricRow
-	if cm := s.Metric(ChecksName); cm != nil && cm.Values["passes"]+cm.Values["fails"] > 0 {
-		passes, fails := cm.Values["passes"], cm.Values["fails"]
+	if checks != nil && checks.Values["passes"]+checks.Values["fails"] > 0 {
+		passes, fails := checks.Values["passes"], checks.Values["fails"]
 		total := passes + fails
 		counter := &SummaryMetric{Type: Counter}
 		rate := &SummaryMetric{Type: Rate}
 		checkRows = []metricRow{
-			{indent: 4, name: "checks_total", cols: []string{
-				t.humanize(total, counter), t.humanize(rateOver(total, s), counter) + "/s"}},
-			{indent: 4, name: "checks_succeeded", cols: []string{
+			{indent: indent, name: "checks_total", cols: []string{
+				t.humanize(total, counter), t.humanize(t.perSecond(total), counter) + "/s"}},
+			{indent: indent, name: "checks_succeeded", cols: []string{
 				t.humanize(passes/total, rate), outOf(passes, total)}},
-			{indent: 4, name: "checks_failed", cols: []string{
+			{indent: indent, name: "checks_failed", cols: []string{
 				t.humanize(fails/total, rate), outOf(fails, total)}},
 		}
 	}
 
 	var custom []metricRow
 	sections := make([][]metricRow, len(summarySections))
-	for _, m := range s.Metrics {
+	for _, m := range metrics {
 		base := parentName(m.Name)
 		if skippedInSummary(t.opts.Mode, base) {
 			continue
 		}
-		row := t.metricRow(m)
+		row := t.metricRow(m, indent)
 		placed := false
 		for i, sec := range summarySections {
 			if sec.match(base) {
@@ -236,13 +279,13 @@ func (t *textSummary) totals(s *Summary) {
 	if len(checkRows) > 0 {
 		t.rows(checkRows, width)
 		t.blank()
-		for _, c := range s.Checks {
-			t.check(c)
+		for _, c := range list {
+			t.check(c, indent)
 		}
 		t.blank()
 	}
 	if len(custom) > 0 {
-		t.line(4, t.paint("CUSTOM", ansiBold))
+		t.line(indent, t.paint("CUSTOM", ansiBold))
 		t.rows(custom, width)
 		t.blank()
 	}
@@ -250,39 +293,43 @@ func (t *textSummary) totals(s *Summary) {
 		if len(sections[i]) == 0 {
 			continue
 		}
-		t.line(4, t.paint(sec.title, ansiBold))
+		t.line(indent, t.paint(sec.title, ansiBold))
 		t.rows(sections[i], width)
 		t.blank()
 	}
-	t.blank()
 }
 
-func rateOver(v float64, s *Summary) float64 {
-	if s.TestRunDuration <= 0 {
+// perSecond returns v per second of the test run.
+func (t *textSummary) perSecond(v float64) float64 {
+	if t.duration <= 0 {
 		return 0
 	}
-	return v / s.TestRunDuration.Seconds()
+	return v / t.duration.Seconds()
 }
 
 func outOf(n, total float64) string {
 	return strconv.FormatFloat(n, 'f', -1, 64) + " out of " + strconv.FormatFloat(total, 'f', -1, 64)
 }
 
-func (t *textSummary) check(c *CheckResult) {
+// check writes a check's line, and for a check that failed its pass rate on
+// the next line. k6 indents that line by twice the check's indentation less
+// two: two columns further in at the top level (4 → 6), but four in a nested
+// group (6 → 10), six a level deeper (8 → 14).
+func (t *textSummary) check(c *CheckResult, indent int) {
 	if c.Fails == 0 {
-		t.line(4, t.paint(passMark+" "+c.Name, ansiGreen))
+		t.line(indent, t.paint(passMark+" "+c.Name, ansiGreen))
 		return
 	}
 	pct := int64(math.Floor(100 * float64(c.Passes) / float64(c.Passes+c.Fails)))
-	t.line(4, t.paint(failMark+" "+c.Name, ansiRed))
-	t.line(6, t.paint(fmt.Sprintf("%s  %d%% — %s %d / %s %d", subtitlePrefix, pct, passMark, c.Passes, failMark, c.Fails),
+	t.line(indent, t.paint(failMark+" "+c.Name, ansiRed))
+	t.line(2*indent-2, t.paint(fmt.Sprintf("%s  %d%% — %s %d / %s %d", subtitlePrefix, pct, passMark, c.Passes, failMark, c.Fails),
 		ansiRed))
 }
 
-func (t *textSummary) metricRow(m *SummaryMetric) metricRow {
-	r := metricRow{indent: 4, name: m.Name}
+func (t *textSummary) metricRow(m *SummaryMetric, indent int) metricRow {
+	r := metricRow{indent: indent, name: m.Name}
 	if m.Parent != "" {
-		r.indent = 6
+		r.indent = indent + 2
 		r.name = "{ " + strings.TrimSuffix(strings.TrimPrefix(m.Name[len(m.Parent):], "{"), "}") + " }"
 	}
 	switch m.Type {
