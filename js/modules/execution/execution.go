@@ -48,16 +48,16 @@ type Module struct {
 func New(vu modules.VU) modules.Instance {
 	m := &Module{vu: vu, rt: vu.Runtime()}
 	rt := m.rt
-	m.instance = rt.NewDynamicObject(&instanceObject{m})
-	m.scenario = rt.NewDynamicObject(&scenarioObject{m})
+	m.instance = rt.NewDynamicObject(&instanceObject{group{m, instanceKeys}})
+	m.scenario = rt.NewDynamicObject(&scenarioObject{group{m, scenarioKeys}})
 	m.test = m.testObject()
 	m.tags = rt.NewDynamicObject(&tagsObject{m: m})
 	m.metadata = rt.NewDynamicObject(&metadataObject{m: m})
 	m.metrics = rt.NewObject()
 	m.must(m.metrics.DefineDataProperty("tags", m.tags, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	m.must(m.metrics.DefineDataProperty("metadata", m.metadata, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	m.vuObj = rt.NewDynamicObject(&vuObject{m})
-	m.exec = rt.NewDynamicObject(&execObject{m})
+	m.vuObj = rt.NewDynamicObject(&vuObject{group{m, vuKeys}})
+	m.exec = rt.NewDynamicObject(&execObject{group{m, []string{"instance", "scenario", "test", "vu"}}})
 	return m
 }
 
@@ -88,8 +88,21 @@ func (m *Module) stateOr(initErr error) *runner.VUState {
 // state returns the VU state or throws the VU init-context error.
 func (m *Module) state() *runner.VUState { return m.stateOr(errVUInInit) }
 
+// group is the read-only part of sobek.DynamicObject that the default export
+// and the instance, scenario and vu objects share: a fixed list of property
+// names, no assignment, no delete (both a TypeError in strict code).
+type group struct {
+	m    *Module
+	keys []string
+}
+
+func (g group) Has(key string) bool          { return contains(g.keys, key) }
+func (g group) Keys() []string               { return g.keys }
+func (g group) Set(string, sobek.Value) bool { return false }
+func (g group) Delete(string) bool           { return false }
+
 // execObject is the default export: instance, scenario, test, vu.
-type execObject struct{ m *Module }
+type execObject struct{ group }
 
 func (o *execObject) Get(key string) sobek.Value {
 	m := o.m
@@ -111,15 +124,8 @@ func (o *execObject) Get(key string) sobek.Value {
 	return nil
 }
 
-func (o *execObject) Has(key string) bool {
-	return key == "instance" || key == "scenario" || key == "test" || key == "vu"
-}
-func (o *execObject) Keys() []string               { return []string{"instance", "scenario", "test", "vu"} }
-func (o *execObject) Set(string, sobek.Value) bool { return false }
-func (o *execObject) Delete(string) bool           { return false }
-
 // instanceObject is exec.instance.
-type instanceObject struct{ m *Module }
+type instanceObject struct{ group }
 
 var instanceKeys = []string{"currentTestRunDuration", "iterationsCompleted", "iterationsInterrupted", "vusActive", "vusInitialized"}
 
@@ -141,13 +147,8 @@ func (o *instanceObject) Get(key string) sobek.Value {
 	return nil
 }
 
-func (o *instanceObject) Has(key string) bool          { return contains(instanceKeys, key) }
-func (o *instanceObject) Keys() []string               { return instanceKeys }
-func (o *instanceObject) Set(string, sobek.Value) bool { return false }
-func (o *instanceObject) Delete(string) bool           { return false }
-
 // scenarioObject is exec.scenario.
-type scenarioObject struct{ m *Module }
+type scenarioObject struct{ group }
 
 var scenarioKeys = []string{"executor", "iterationInInstance", "iterationInTest", "name", "progress", "startTime"}
 
@@ -175,13 +176,8 @@ func (o *scenarioObject) Get(key string) sobek.Value {
 	return nil
 }
 
-func (o *scenarioObject) Has(key string) bool          { return contains(scenarioKeys, key) }
-func (o *scenarioObject) Keys() []string               { return scenarioKeys }
-func (o *scenarioObject) Set(string, sobek.Value) bool { return false }
-func (o *scenarioObject) Delete(string) bool           { return false }
-
 // vuObject is exec.vu.
-type vuObject struct{ m *Module }
+type vuObject struct{ group }
 
 var vuKeys = []string{"idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "metrics", "tags"}
 
@@ -204,11 +200,6 @@ func (o *vuObject) Get(key string) sobek.Value {
 	}
 	return nil
 }
-
-func (o *vuObject) Has(key string) bool          { return contains(vuKeys, key) }
-func (o *vuObject) Keys() []string               { return vuKeys }
-func (o *vuObject) Set(string, sobek.Value) bool { return false }
-func (o *vuObject) Delete(string) bool           { return false }
 
 func contains(list []string, key string) bool {
 	for _, k := range list {
