@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/minik6/minik6/options"
@@ -36,15 +35,5 @@ func (e *constantVUs) run(ctx context.Context, sr *scenarioRun) {
 		n, _ := sr.state.nextIteration()
 		return n, true
 	}
-	var wg sync.WaitGroup
-	for _, v := range sr.take(ctx, e.vus) {
-		sr.bind(v)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer sr.deactivate(v)
-			sr.runLoop(hard, v, next, nil)
-		}()
-	}
-	wg.Wait()
+	sr.eachVU(ctx, e.vus, func(v *pooledVU) { sr.runLoop(hard, v, next, nil) })
 }

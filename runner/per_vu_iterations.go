@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,25 +33,17 @@ func (e *perVUIterations) run(ctx context.Context, sr *scenarioRun) {
 	defer sr.armStop(ctx, &stop, e.maxDur)()
 
 	var started atomic.Int64
-	var wg sync.WaitGroup
-	for _, v := range sr.take(ctx, e.vus) {
-		sr.bind(v)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer sr.deactivate(v)
-			left := e.iterations
-			sr.runLoop(hard, v, func() (int64, bool) {
-				if left == 0 || stop.isSet() {
-					return 0, false
-				}
-				left--
-				started.Add(1)
-				n, _ := sr.state.nextIteration()
-				return n, true
-			}, &done)
-		}()
-	}
-	wg.Wait()
+	sr.eachVU(ctx, e.vus, func(v *pooledVU) {
+		left := e.iterations
+		sr.runLoop(hard, v, func() (int64, bool) {
+			if left == 0 || stop.isSet() {
+				return 0, false
+			}
+			left--
+			started.Add(1)
+			n, _ := sr.state.nextIteration()
+			return n, true
+		}, &done)
+	})
 	sr.emitDropped(total - started.Load())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,22 @@ func (sr *scenarioRun) take(ctx context.Context, n int64) []*pooledVU {
 		vus = append(vus, v)
 	}
 	return vus
+}
+
+// eachVU takes n VUs for the scenario and runs body on each in its own
+// goroutine, active; it returns when every one is back in the pool.
+func (sr *scenarioRun) eachVU(ctx context.Context, n int64, body func(v *pooledVU)) {
+	var wg sync.WaitGroup
+	for _, v := range sr.take(ctx, n) {
+		sr.bind(v)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer sr.deactivate(v)
+			body(v)
+		}()
+	}
+	wg.Wait()
 }
 
 // bind prepares a VU's state for this scenario: its tags start as the test's and

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,16 +44,6 @@ func (e *sharedIterations) run(ctx context.Context, sr *scenarioRun) {
 		local, _ := sr.state.nextIteration()
 		return local, true
 	}
-	var wg sync.WaitGroup
-	for _, v := range sr.take(ctx, e.vus) {
-		sr.bind(v)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer sr.deactivate(v)
-			sr.runLoop(hard, v, next, &done)
-		}()
-	}
-	wg.Wait()
+	sr.eachVU(ctx, e.vus, func(v *pooledVU) { sr.runLoop(hard, v, next, &done) })
 	sr.emitDropped(e.iterations - min(claimed.Load(), e.iterations))
 }
