@@ -117,6 +117,20 @@ func TestBadInput(t *testing.T) {
 			stderr: []string{"teardown() execution timed out after 1 seconds"},
 		},
 		{
+			name:   "paused without a REST API to resume",
+			source: "export default function () {}\n",
+			flags:  []string{"--paused"},
+			code:   104,
+			stderr: []string{"paused option"},
+		},
+		{
+			name:   "unknown output",
+			source: "export default function () {}\n",
+			flags:  []string{"--out", "nope=x"},
+			code:   104,
+			stderr: []string{"nope"},
+		},
+		{
 			name:   "exception in setup",
 			source: "export function setup() { throw new Error('setup broke'); }\nexport default function () {}\n",
 			code:   107,
@@ -333,4 +347,18 @@ export default function () { ` + tc.body + ` c.add(1); }`
 			assert.Equal(t, adds, rows)
 		})
 	}
+}
+
+// TestHandleSummaryThrows: an exception in handleSummary() falls back to the
+// default summary, with the error logged.
+func TestHandleSummaryThrows(t *testing.T) {
+	t.Parallel()
+	src := `export const options = { iterations: 2 };
+export default function () {}
+export function handleSummary() { throw new Error('summary broke'); }`
+	res := minik6test.Run(t, minik6test.RunOptions{Source: src, Summary: true})
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stderr, "summary broke")
+	assert.Contains(t, res.Stdout, "TOTAL RESULTS")
+	assert.Contains(t, res.Stdout, "iterations")
 }

@@ -218,6 +218,11 @@ func consolidate(cmd *cobra.Command, rf *runFlags, env map[string]string, script
 	if err := options.NewConfigError(o.Validate()); err != nil {
 		return invalid(err)
 	}
+	if o.Paused.Bool {
+		// A paused test waits for the REST API to resume it; minik6 has none yet,
+		// so it would wait forever.
+		return invalid(errors.New("the paused option (--paused, K6_PAUSED) needs the REST API to resume the test, which minik6 does not have yet"))
+	}
 	return o, nil
 }
 
