@@ -10,13 +10,13 @@ import (
 // k6/execution: VU counts, iteration counts and the test-run clock. Every field is
 // read with one atomic load, from any goroutine.
 type ExecutionState struct {
-	vusActive             atomic.Int64
-	vusInitialized        atomic.Int64
-	vusMax                atomic.Int64
-	iterationsCompleted   atomic.Int64
-	iterationsInterrupted atomic.Int64
-	startNanos            atomic.Int64 // monotonic offset from created, 0 until the run starts
-	created               time.Time
+	vusActive      atomic.Int64
+	vusInitialized atomic.Int64
+	vusMax         atomic.Int64
+	counterMu      sync.Mutex
+	counters       []*IterationCounters
+	startNanos     atomic.Int64 // monotonic offset from created, 0 until the run starts
+	created        time.Time
 
 	statusMu   sync.Mutex
 	abortedBy  *AbortReason
@@ -62,12 +62,43 @@ func (s *ExecutionState) VUsInitialized() int64 { return s.vusInitialized.Load()
 // VUsMax is the most VUs this instance may hold.
 func (s *ExecutionState) VUsMax() int64 { return s.vusMax.Load() }
 
+// IterationCounters are one VU's counts of finished iterations. Each VU writes
+// only its own, on a cache line of its own, so counting costs no contended
+// atomic; the instance-wide totals are the sums, read rarely.
+type IterationCounters struct {
+	completed, interrupted atomic.Int64
+	_                      [48]byte
+}
+
+// NewIterationCounters registers the counters of one more VU.
+func (s *ExecutionState) NewIterationCounters() *IterationCounters {
+	c := &IterationCounters{}
+	s.counterMu.Lock()
+	s.counters = append(s.counters, c)
+	s.counterMu.Unlock()
+	return c
+}
+
+func (s *ExecutionState) sum(read func(*IterationCounters) int64) int64 {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	var n int64
+	for _, c := range s.counters {
+		n += read(c)
+	}
+	return n
+}
+
 // IterationsCompleted counts iterations that ran to their end (an exception ends an
 // iteration normally).
-func (s *ExecutionState) IterationsCompleted() int64 { return s.iterationsCompleted.Load() }
+func (s *ExecutionState) IterationsCompleted() int64 {
+	return s.sum(func(c *IterationCounters) int64 { return c.completed.Load() })
+}
 
 // IterationsInterrupted counts iterations cut short by a stop or an abort.
-func (s *ExecutionState) IterationsInterrupted() int64 { return s.iterationsInterrupted.Load() }
+func (s *ExecutionState) IterationsInterrupted() int64 {
+	return s.sum(func(c *IterationCounters) int64 { return c.interrupted.Load() })
+}
 
 // SetOnAbort installs the function Abort calls once, to stop the run.
 func (s *ExecutionState) SetOnAbort(f func()) {

@@ -154,6 +154,7 @@ func (r *Runner) newState(id uint64) *VUState {
 		st.IDInTest = uint64(r.tuple.GlobalIndex(int64(id-1))) + 1
 	}
 	st.scenarioIterDone = make([]int64, len(r.scenarios))
+	st.counters = r.exec.NewIterationCounters()
 	return st
 }
 

@@ -151,14 +151,14 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64, st
 	st.iterationsDone++
 	st.scenarioIterDone[sr.state.index]++
 	if errors.Is(err, ErrInterrupted) {
-		sr.r.exec.iterationsInterrupted.Add(1)
+		st.counters.interrupted.Add(1)
 		return end, false
 	}
 	if err != nil {
 		sr.r.cfg.Logger.WithField("source", "stacktrace").
 			WithField("executor", sr.state.Executor).WithField("scenario", sr.state.Name).Error(err.Error())
 	}
-	sr.r.exec.iterationsCompleted.Add(1)
+	st.counters.completed.Add(1)
 	b := sr.r.cfg.Builtins
 	st.Emit(b.DataSent, end, float64(st.DataSent))
 	st.Emit(b.DataReceived, end, float64(st.DataReceived))

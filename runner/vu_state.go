@@ -63,6 +63,7 @@ type VUState struct {
 	Logger logrus.FieldLogger
 
 	iterationsDone   int64
+	counters         *IterationCounters
 	scenarioIterDone []int64 // by scenario index
 	setupData        []byte
 }
