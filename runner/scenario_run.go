@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,6 +126,9 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 	if sr.r.sysTags.Has("group") {
 		tags.Set("group", "")
 	}
+	if sr.r.sysTags["vu"] {
+		tags.Set("vu", strconv.FormatUint(st.IDInTest, 10))
+	}
 	st.Tags = tags
 	sr.r.addActive(1)
 }
@@ -144,6 +148,11 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64, st
 	st.ScenarioIterationInTest = sr.state.tuple.GlobalIndex(local)
 	st.IterationInInstance = st.iterationsDone
 	st.IterationInScenario = st.scenarioIterDone[sr.state.index]
+	if sr.r.sysTags["iter"] {
+		// An optional system tag (off by default): it changes the VU's tag set
+		// every iteration.
+		st.Tags.Set("iter", strconv.FormatInt(st.IterationInInstance, 10))
+	}
 	err := v.vu.RunIteration(ctx, sr.state.Exec)
 	// One monotonic clock read per iteration: the end is the start plus the
 	// elapsed time, and a loop starts its next iteration there.
