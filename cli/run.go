@@ -124,6 +124,9 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if err != nil {
 		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
 	}
+	if len(rf.out) == 0 && env["K6_OUT"] != "" {
+		rf.out = []string{env["K6_OUT"]} // the flag wins over the variable, as in k6
+	}
 	outs, err := output.NewAll(rf.out, output.Params{
 		Thresholds: thresholdConfigs(opts.Thresholds), SubMetrics: subs, SystemTags: opts.GetSystemTags(),
 		Ext: opts.Ext, Env: env, StdOut: stdout, Logger: logger,
