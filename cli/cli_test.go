@@ -362,3 +362,31 @@ export function handleSummary() { throw new Error('summary broke'); }`
 	assert.Contains(t, res.Stdout, "TOTAL RESULTS")
 	assert.Contains(t, res.Stdout, "iterations")
 }
+
+// TestPromisesSettleBetweenIterations: async default functions complete each
+// iteration, and promise callbacks queued by a plain function run before the
+// next iteration starts (the VU loop leaves its JS frame for them).
+func TestPromisesSettleBetweenIterations(t *testing.T) {
+	t.Parallel()
+	async := minik6test.Run(t, minik6test.RunOptions{Source: `import exec from 'k6/execution';
+export const options = { vus: 2, iterations: 6 };
+export default async function () {
+  const v = await Promise.resolve(exec.scenario.iterationInTest);
+  await null;
+  console.log('async iteration ' + v);
+}`})
+	require.Equal(t, 0, async.ExitCode, async.Stderr)
+	assert.ElementsMatch(t, []string{"async iteration 0", "async iteration 1", "async iteration 2",
+		"async iteration 3", "async iteration 4", "async iteration 5"}, async.Console)
+
+	then := minik6test.Run(t, minik6test.RunOptions{Source: `import exec from 'k6/execution';
+export const options = { vus: 1, iterations: 4 };
+let seen = 0;
+export default function () {
+  const i = exec.scenario.iterationInTest;
+  if (i > 0) console.log('before ' + i + ': ' + seen);
+  Promise.resolve().then(() => { seen++; });
+}`})
+	require.Equal(t, 0, then.ExitCode, then.Stderr)
+	assert.Equal(t, []string{"before 1: 1", "before 2: 2", "before 3: 3"}, then.Console)
+}
