@@ -31,8 +31,15 @@ func Execute() int {
 	return Run(os.Args[1:], environ(), os.Stdout, os.Stderr)
 }
 
-// Run runs the command line args and returns the process exit code.
-func Run(args []string, env map[string]string, stdout, stderr io.Writer) int {
+// Run runs the command line args and returns the process exit code. A Go panic
+// (a bug) ends with exit code 109 and one message, not a crash.
+func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "error: a Go panic stopped minik6 (a bug; please report it): %v\n", p)
+			code = int(exitcode.GoPanic)
+		}
+	}()
 	root := &cobra.Command{
 		Use:           "minik6",
 		Short:         "a k6-compatible load-testing runner",

@@ -43,6 +43,7 @@ func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sr.r.recoverPanic()
 			defer sr.deactivate(v)
 			stop := context.AfterFunc(hard, func() { v.vu.Interrupt(ErrInterrupted) })
 			defer stop()
@@ -78,6 +79,7 @@ func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 		}
 		go func() {
 			defer growing.Store(false)
+			defer sr.r.recoverPanic()
 			v, err := sr.r.pool.grow(ctx)
 			if err != nil {
 				sr.r.cfg.Logger.WithError(err).Error("could not initialize a VU")

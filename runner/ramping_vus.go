@@ -99,6 +99,7 @@ func (e *rampingVUs) run(ctx context.Context, sr *scenarioRun) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sr.r.recoverPanic()
 			defer sr.r.pool.put(v)
 			e.runSlot(hard, sr, v, slot, &stop)
 		}()

@@ -308,6 +308,7 @@ func (r *Runner) runScenarios(ctx context.Context) {
 		wg.Add(1)
 		go func(sr *scenarioRun) {
 			defer wg.Done()
+			defer r.recoverPanic()
 			if d := sr.cfg.GetStartTime() - time.Since(start); d > 0 {
 				t := time.NewTimer(d)
 				select {
@@ -321,6 +322,19 @@ func (r *Runner) runScenarios(ctx context.Context) {
 		}(sr)
 	}
 	wg.Wait()
+}
+
+// recoverPanic turns a Go panic in one of the run's goroutines (a bug, in minik6
+// or an extension) into an aborted run with exit code 109, instead of a crash.
+// Use it deferred, first thing in each goroutine.
+func (r *Runner) recoverPanic() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	msg := fmt.Sprintf("a Go panic stopped the test: %v", p)
+	r.cfg.Logger.WithField("stack", string(debug.Stack())).Debug(msg)
+	r.exec.Abort(AbortReason{Message: msg, Cause: exitcode.Errorf(exitcode.GoPanic, "%s", msg)})
 }
 
 // addActive changes the number of active VUs.
@@ -466,6 +480,7 @@ func (p *vuPool) initialize(ctx context.Context, n int64) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer p.r.recoverPanic()
 			for i := range ids {
 				st := p.r.newState(uint64(i + 1))
 				vu, err := p.r.cfg.Script.NewVU(ctx, st)

@@ -105,6 +105,7 @@ func (sr *scenarioRun) eachVU(ctx context.Context, n int64, body func(v *pooledV
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sr.r.recoverPanic()
 			defer sr.deactivate(v)
 			body(v)
 		}()
