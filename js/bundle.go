@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/grafana/sobek"
+	"github.com/grafana/sobek/parser"
 	"github.com/sirupsen/logrus"
 
 	"github.com/minik6/minik6/exitcode"
@@ -162,7 +163,7 @@ func scrubPathErr(err error) error {
 func (b *Bundle) parse(p string, src []byte) (*sobek.SourceTextModuleRecord, *cjsProgram, error) {
 	rec, err := sobek.ParseModule(fileURL(p), string(src), b.resolve)
 	if err != nil {
-		return nil, nil, syntaxError(err)
+		return nil, nil, syntaxError(reparse(p, src, err, parser.IsModule))
 	}
 	if len(rec.RequestedModules()) == 0 && !hasExports(rec) {
 		prg, err := compileCJS(p, src)

@@ -6,6 +6,9 @@ import (
 	"path"
 
 	"github.com/grafana/sobek"
+	"github.com/grafana/sobek/ast"
+	"github.com/grafana/sobek/file"
+	"github.com/grafana/sobek/unistring"
 )
 
 // cjsProgram is a CommonJS file compiled once as a function of
@@ -15,11 +18,30 @@ type cjsProgram struct {
 	prg  *sobek.Program
 }
 
-// compileCJS wraps src in the CommonJS function. The wrapper's opening stays on the
-// first line so line numbers in stack traces match the file.
+// cjsParams are the names a CommonJS file sees as its function's parameters.
+var cjsParams = []string{"exports", "require", "module", "__filename", "__dirname"}
+
+// compileCJS compiles src as the body of the CommonJS function. The function is
+// built around the parsed file's syntax tree rather than around its text, so
+// every position in stack traces and errors is the file's own.
 func compileCJS(p string, src []byte) (*cjsProgram, error) {
-	code := "(function (exports, require, module, __filename, __dirname) {" + string(src) + "\n})"
-	prg, err := sobek.Compile(fileURL(p), code, false)
+	parsed, err := sobek.Parse(fileURL(p), string(src))
+	if err != nil {
+		return nil, syntaxError(reparse(p, src, err))
+	}
+	params := make([]*ast.Binding, len(cjsParams))
+	for i, name := range cjsParams {
+		params[i] = &ast.Binding{Target: &ast.Identifier{Name: unistring.NewFromString(name), Idx: 1}}
+	}
+	fn := &ast.FunctionLiteral{
+		Function:        1,
+		ParameterList:   &ast.ParameterList{Opening: 1, List: params, Closing: 1},
+		Body:            &ast.BlockStatement{LeftBrace: 1, List: parsed.Body, RightBrace: file.Idx(len(src) + 1)},
+		Source:          string(src),
+		DeclarationList: parsed.DeclarationList,
+	}
+	wrapper := &ast.Program{Body: []ast.Statement{&ast.ExpressionStatement{Expression: fn}}, File: parsed.File}
+	prg, err := sobek.CompileAST(wrapper, false)
 	if err != nil {
 		return nil, syntaxError(err)
 	}

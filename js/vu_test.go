@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,10 +37,6 @@ func TestErrorPositions(t *testing.T) {
 			_, err := newHost(tt.script, nil).bundle()
 			require.Error(t, err)
 			assert.Equal(t, exitcode.ScriptException, exitcode.Of(err))
-			if strings.HasPrefix(tt.name, "CommonJS, line 1") && !strings.Contains(err.Error(), tt.want+"(") {
-				t.Skipf("BUG: an exception on line 1 of a CommonJS file reports a column shifted by the length of "+
-					"the CommonJS wrapper prepended to that line: got %q, want %s", err.Error(), tt.want)
-			}
 			assert.Contains(t, err.Error(), tt.want+"(")
 		})
 	}
