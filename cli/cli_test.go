@@ -38,7 +38,7 @@ func TestBadInput(t *testing.T) {
 			name:   "syntax error names file, line and column",
 			source: "export default function () {\n  let x = ;\n}\n",
 			code:   107,
-			stderr: []string{"SyntaxError", "script.js: Line 2:11"},
+			stderr: []string{"SyntaxError", "script.js:2:11 Unexpected token"},
 		},
 		{
 			name:   "exception in the init context has the JS stack",
