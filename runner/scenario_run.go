@@ -127,7 +127,7 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 	if sr.r.sysTags.Has("group") {
 		tags.Set("group", "")
 	}
-	if sr.r.sysTags["vu"] {
+	if sr.r.sysTags.Has("vu") {
 		tags.Set("vu", strconv.FormatUint(st.IDInTest, 10))
 	}
 	st.Tags = tags
@@ -149,7 +149,7 @@ func (sr *scenarioRun) iterate(ctx context.Context, v *pooledVU, local int64, st
 	st.ScenarioIterationInTest = sr.state.tuple.GlobalIndex(local)
 	st.IterationInInstance = st.iterationsDone
 	st.IterationInScenario = st.scenarioIterDone[sr.state.index]
-	if sr.r.sysTags["iter"] {
+	if sr.r.sysTags.Has("iter") {
 		// An optional system tag (off by default): it changes the VU's tag set
 		// every iteration.
 		st.Tags.Set("iter", strconv.FormatInt(st.IterationInInstance, 10))
