@@ -57,6 +57,7 @@ type Bundle struct {
 
 	optionsJSON []byte
 	functions   map[string]bool
+	shared      modules.Shared
 }
 
 // NewBundle loads the script at entry (an absolute slash path), parses it and

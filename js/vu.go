@@ -167,7 +167,7 @@ func (vu *VU) State() *runner.VUState {
 
 // InitEnv returns what the init context offers modules.
 func (vu *VU) InitEnv() *modules.InitEnv {
-	return &modules.InitEnv{Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger}
+	return &modules.InitEnv{Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger, Shared: &vu.b.shared}
 }
 
 // Interrupt stops the running JavaScript; safe from any goroutine.

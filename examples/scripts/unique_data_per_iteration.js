@@ -3,18 +3,20 @@
 // split over several instances), so it can index the data directly, and
 // `iterations: data.length` uses every item exactly once.
 //
-// The docs hold the data in a SharedArray from k6/data, which minik6 does not
-// have yet; here it is a plain array built in the init context (each VU builds
-// its own copy, which is fine for small data).
+// The data lives in a SharedArray (k6/data): built once, shared by every VU.
 //
 // Run with -e BASE_URL=http://127.0.0.1:PORT (any HTTP server answers).
 import http from 'k6/http';
 import exec from 'k6/execution';
+import { SharedArray } from 'k6/data';
 
-const data = [];
-for (let i = 0; i < 20; i++) {
-  data.push({ id: i, product: `product-${i}` });
-}
+const data = new SharedArray('products', function () {
+  const items = [];
+  for (let i = 0; i < 20; i++) {
+    items.push({ id: i, product: `product-${i}` });
+  }
+  return items;
+});
 
 export const options = {
   scenarios: {

@@ -1,19 +1,20 @@
 // Gives every VU its own item of a data set: exec.vu.idInTest starts at 1 and is
 // unique across the whole test, so `users[exec.vu.idInTest - 1]` hands each VU
 // one user, and `vus: users.length` gives every user a VU of its own.
-//
-// The docs hold the users in a SharedArray from k6/data, which minik6 does not
-// have yet; here it is a plain array built in the init context.
+// The users live in a SharedArray (k6/data): built once, shared by every VU.
 //
 // Run with -e BASE_URL=http://127.0.0.1:PORT (any HTTP server answers).
 import http from 'k6/http';
 import exec from 'k6/execution';
+import { SharedArray } from 'k6/data';
 
-const users = [
-  { username: 'alice', password: 'alice-secret' },
-  { username: 'bob', password: 'bob-secret' },
-  { username: 'carol', password: 'carol-secret' },
-];
+const users = new SharedArray('users', function () {
+  return [
+    { username: 'alice', password: 'alice-secret' },
+    { username: 'bob', password: 'bob-secret' },
+    { username: 'carol', password: 'carol-secret' },
+  ];
+});
 
 export const options = {
   scenarios: {

@@ -81,6 +81,36 @@ type InitEnv struct {
 	Registry *metrics.Registry
 	// Logger logs on behalf of the script.
 	Logger logrus.FieldLogger
+	// Shared holds values made once per run and shared by every VU.
+	Shared *Shared
+}
+
+// Shared is a run's store of values that every VU shares (k6/data's
+// SharedArray, or an extension's data). The values must be immutable or
+// goroutine-safe: VUs run on their own goroutines.
+type Shared struct {
+	mu     sync.Mutex
+	values map[string]any
+}
+
+// LoadOrMake returns the value stored under key, making it with make (once per
+// run, under a lock) the first time; an error from make is returned and nothing
+// is stored.
+func (s *Shared) LoadOrMake(key string, make func() (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.values[key]; ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return nil, err
+	}
+	if s.values == nil {
+		s.values = map[string]any{}
+	}
+	s.values[key] = v
+	return v, nil
 }
 
 var (
