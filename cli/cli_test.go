@@ -390,3 +390,34 @@ export default function () {
 	require.Equal(t, 0, then.ExitCode, then.Stderr)
 	assert.Equal(t, []string{"before 1: 1", "before 2: 2", "before 3: 3"}, then.Console)
 }
+
+// TestTimers: setTimeout and setInterval callbacks run before the iteration
+// ends (awaited or not), clearInterval stops one, and a stop ends an iteration
+// whose interval never ends.
+func TestTimers(t *testing.T) {
+	t.Parallel()
+	res := minik6test.Run(t, minik6test.RunOptions{Source: `import exec from 'k6/execution';
+export const options = { vus: 1, iterations: 2 };
+export default async function () {
+  const i = exec.scenario.iterationInTest;
+  await new Promise((r) => setTimeout(r, 50));
+  let n = 0;
+  await new Promise((r) => { const id = setInterval(() => { if (++n === 3) { clearInterval(id); r(); } }, 10); });
+  setTimeout((a, b) => console.log('iteration ' + i + ' timer ' + a + b), 20, 'x', 'y');
+  const gone = setTimeout(() => console.log('cleared timer ran'), 5);
+  clearTimeout(gone);
+  console.log('iteration ' + i + ' interval ran ' + n);
+}`})
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Equal(t, []string{"iteration 0 interval ran 3", "iteration 0 timer xy",
+		"iteration 1 interval ran 3", "iteration 1 timer xy"}, res.Console)
+
+	start := time.Now()
+	endless := minik6test.Run(t, minik6test.RunOptions{Source: `
+export const options = { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '0s' } } };
+export default function () { setInterval(() => {}, 10); }
+export function teardown() { console.log('teardown'); }`})
+	require.Equal(t, 0, endless.ExitCode, endless.Stderr)
+	assert.Equal(t, []string{"teardown"}, endless.Console)
+	assert.Less(t, time.Since(start), 15*time.Second)
+}

@@ -39,6 +39,8 @@ type VU struct {
 	lastScenario *runner.ScenarioState
 	envs         map[*runner.ScenarioState]sobek.Value
 
+	timers *timers
+
 	// The state of Loop: see loop.go.
 	enter        sobek.Callable
 	body         sobek.Value
@@ -65,6 +67,7 @@ func (b *Bundle) newVU(ctx context.Context, state *runner.VUState, id uint64) (*
 		envs:       map[*runner.ScenarioState]sobek.Value{},
 	}
 	b.vus.Store(rt, vu)
+	vu.timers = newTimers(vu)
 	json := rt.Get("JSON").ToObject(rt)
 	vu.stringify, _ = sobek.AssertFunction(json.Get("stringify"))
 	vu.parse, _ = sobek.AssertFunction(json.Get("parse"))
@@ -242,6 +245,13 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	}
 	vu.args[0] = vu.setupData()
 	v, err := f(sobek.Undefined(), vu.args[:]...)
+	if len(vu.timers.pending) > 0 {
+		if err == nil {
+			err = vu.timers.wait(ctx)
+		} else {
+			vu.timers.clearAll()
+		}
+	}
 	if err == nil {
 		if obj, ok := v.(*sobek.Object); ok {
 			if _, isPromise := obj.Export().(*sobek.Promise); isPromise && !vu.topLevelOnly {
@@ -265,7 +275,7 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 // a script exception to log.
 func (vu *VU) iterationError(err error) error {
 	var ie *sobek.InterruptedError
-	if errors.As(err, &ie) {
+	if errors.As(err, &ie) || errors.Is(err, runner.ErrInterrupted) {
 		return runner.ErrInterrupted
 	}
 	return &runner.ScriptError{Message: describe(err)}
@@ -306,6 +316,13 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 		}
 	}
 	v, err := f(sobek.Undefined(), argv)
+	if len(vu.timers.pending) > 0 {
+		if err == nil {
+			err = vu.timers.wait(ctx)
+		} else {
+			vu.timers.clearAll()
+		}
+	}
 	if err == nil {
 		err = settle(v)
 		if obj, ok := v.(*sobek.Object); ok && err == nil {
@@ -316,7 +333,7 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 	}
 	if err != nil {
 		var ie *sobek.InterruptedError
-		if errors.As(err, &ie) {
+		if errors.As(err, &ie) || errors.Is(err, runner.ErrInterrupted) {
 			return nil, runner.ErrInterrupted
 		}
 		return nil, errors.New(describe(err))
@@ -465,6 +482,9 @@ func (vu *VU) installGlobals(id uint64) error {
 		return err
 	}
 	if err := rt.Set("open", vu.open); err != nil {
+		return err
+	}
+	if err := vu.timers.install(rt); err != nil {
 		return err
 	}
 	return rt.Set("require", func(specifier string) sobek.Value {
