@@ -15,7 +15,7 @@ import (
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/js"
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/options"
+	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/runner"
 )
 
@@ -351,23 +351,7 @@ func TestCustomMetricsAcrossVUs(t *testing.T) {
 // runScript runs a script through the real runner with its own options.
 func runScript(t *testing.T, h *host, subs ...string) (*runner.Runner, *metrics.Engine, error) {
 	t.Helper()
-	b := h.mustBundle(t)
-	o, err := options.Parse(b.OptionsJSON())
-	require.NoError(t, err)
-	o, _, err = o.WithDefaults().DeriveScenarios()
-	require.NoError(t, err)
-	var eo []metrics.EngineOption
-	if len(subs) > 0 {
-		eo = append(eo, metrics.WithSubMetrics(subs...))
-	}
-	engine, err := metrics.NewEngine(h.registry, nil, eo...)
-	require.NoError(t, err)
-	r, err := runner.New(runner.Config{Options: o, Script: b, Engine: engine, Registry: h.registry,
-		Builtins: h.builtins, Logger: h.logger})
-	require.NoError(t, err)
-	var runErr error
-	within(t, 60*time.Second, func() { _, runErr = r.Run(context.Background()) })
-	return r, engine, runErr
+	return minik6test.RunBundle(t, h.mustBundle(t), h.registry, h.builtins, h.logger, subs...)
 }
 
 func TestScriptThroughRunner(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/k6"
 	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/options"
 	"github.com/minik6/minik6/runner"
 )
@@ -283,28 +284,7 @@ func TestInstanceCountersThroughRunner(t *testing.T) {
 // runBundle runs the env's script through the real runner.
 func runBundle(t *testing.T, e *env, subs ...string) (*runner.Runner, *metrics.Engine, error) {
 	t.Helper()
-	o, err := options.Parse(e.bundle.OptionsJSON())
-	require.NoError(t, err)
-	o, _, err = o.WithDefaults().DeriveScenarios()
-	require.NoError(t, err)
-	var eo []metrics.EngineOption
-	if len(subs) > 0 {
-		eo = append(eo, metrics.WithSubMetrics(subs...))
-	}
-	engine, err := metrics.NewEngine(e.registry, nil, eo...)
-	require.NoError(t, err)
-	r, err := runner.New(runner.Config{Options: o, Script: e.bundle, Engine: engine, Registry: e.registry,
-		Builtins: e.builtins, Logger: e.logger})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { _, err := r.Run(context.Background()); done <- err }()
-	select {
-	case err := <-done:
-		return r, engine, err
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run did not end")
-		return nil, nil, nil
-	}
+	return minik6test.RunBundle(t, e.bundle, e.registry, e.builtins, e.logger, subs...)
 }
 
 const (

@@ -1,7 +1,6 @@
 package k6_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -16,7 +15,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/k6"
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/options"
+	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/runner"
 )
 
@@ -33,25 +32,7 @@ func run(t *testing.T, script string, subs ...string) (*metrics.Engine, *runner.
 		Logger: logger, Console: console, Registry: reg,
 	})
 	require.NoError(t, err)
-	o, err := options.Parse(b.OptionsJSON())
-	require.NoError(t, err)
-	o, _, err = o.WithDefaults().DeriveScenarios()
-	require.NoError(t, err)
-	var eo []metrics.EngineOption
-	if len(subs) > 0 {
-		eo = append(eo, metrics.WithSubMetrics(subs...))
-	}
-	engine, err := metrics.NewEngine(reg, nil, eo...)
-	require.NoError(t, err)
-	r, err := runner.New(runner.Config{Options: o, Script: b, Engine: engine, Registry: reg, Builtins: builtins, Logger: logger})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { _, err := r.Run(context.Background()); done <- err }()
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run did not end")
-	}
+	r, engine, err := minik6test.RunBundle(t, b, reg, builtins, logger, subs...)
 	var lines []string
 	for _, e := range consoles.AllEntries() {
 		if e.Level <= logrus.InfoLevel {

@@ -1,10 +1,8 @@
 package metrics_test
 
 import (
-	"context"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
@@ -15,8 +13,7 @@ import (
 	"github.com/minik6/minik6/js"
 	_ "github.com/minik6/minik6/js/modules/metrics"
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/options"
-	"github.com/minik6/minik6/runner"
+	"github.com/minik6/minik6/minik6test"
 )
 
 type result struct {
@@ -42,26 +39,8 @@ func run(t *testing.T, script string, subs ...string) result {
 	if err != nil {
 		return result{err: err, registry: reg}
 	}
-	o, err := options.Parse(b.OptionsJSON())
-	require.NoError(t, err)
-	o, _, err = o.WithDefaults().DeriveScenarios()
-	require.NoError(t, err)
-	var eo []metrics.EngineOption
-	if len(subs) > 0 {
-		eo = append(eo, metrics.WithSubMetrics(subs...))
-	}
-	engine, err := metrics.NewEngine(reg, nil, eo...)
-	require.NoError(t, err)
-	r, err := runner.New(runner.Config{Options: o, Script: b, Engine: engine, Registry: reg, Builtins: builtins, Logger: logger})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { _, err := r.Run(context.Background()); done <- err }()
-	res := result{engine: engine, registry: reg}
-	select {
-	case res.err = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run did not end")
-	}
+	res := result{registry: reg}
+	_, res.engine, res.err = minik6test.RunBundle(t, b, reg, builtins, logger, subs...)
 	for _, e := range consoles.AllEntries() {
 		res.console = append(res.console, e.Message)
 	}
