@@ -28,8 +28,6 @@ type ExecutionState struct {
 type AbortReason struct {
 	// Message is the reason the user or the runner gave.
 	Message string
-	// FromSetup tells whether the abort happened in setup(), which skips teardown().
-	FromSetup bool
 	// Cause is the error behind the abort: a script abort, a threshold, a signal.
 	Cause error
 }

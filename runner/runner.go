@@ -270,10 +270,8 @@ func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, ar
 		v.state.Tags.Set("group", "::"+fn)
 	}
 	defer v.state.Samples.Flush()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := interruptAfter(ctx, v, timeout)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
-	defer stop()
 	out, err := v.vu.Call(ctx, fn, arg)
 	now := time.Now()
 	v.state.Emit(r.cfg.Builtins.DataSent, now, float64(v.state.DataSent))
@@ -285,15 +283,21 @@ func (r *Runner) callWithTimeout(ctx context.Context, v *pooledVU, fn string, ar
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) && r.exec.Aborted() == nil {
 		return nil, exitcode.Errorf(code, "%s execution timed out after %s", what, formatSeconds(timeout))
 	}
-	if r.exec.Aborted() != nil && fn == "setup" {
-		ab := r.exec.Aborted()
-		ab.FromSetup = true
-		return nil, r.abortError(ab)
+	if ab := r.exec.Aborted(); ab != nil && fn == "setup" {
+		return nil, r.abortError(ab) // Run returns at once: no teardown after setup aborted
 	}
 	if errors.Is(err, ErrInterrupted) {
 		return nil, nil
 	}
 	return nil, exitcode.Wrap(exitcode.ScriptException, err)
+}
+
+// interruptAfter returns a context that ends after timeout (or with ctx) and
+// interrupts v's script when it does; cancel releases both.
+func interruptAfter(ctx context.Context, v *pooledVU, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
+	return ctx, func() { stop(); cancel() }
 }
 
 func formatSeconds(d time.Duration) string {
@@ -606,10 +610,8 @@ func (r *Runner) HandleSummary(ctx context.Context, data []byte) (map[string][]b
 	}
 	defer v.vu.Close()
 	timeout := r.cfg.Options.GetHandleSummaryTimeout()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := interruptAfter(ctx, v, timeout)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { v.vu.Interrupt(ctx.Err()) })
-	defer stop()
 	out, err := v.vu.HandleSummary(ctx, data)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("handleSummary() execution timed out after %s", formatSeconds(timeout))
