@@ -490,7 +490,7 @@ func TestAbort(t *testing.T) {
 			ab := e.state.Execution.Aborted()
 			require.NotNil(t, ab)
 			assert.Equal(t, tt.want, ab.Message)
-			assert.False(t, ab.FromSetup)
+			assert.Nil(t, ab.Cause, "a script abort carries no other cause: exit code 108")
 			assert.Equal(t, 1, stopped, "the run is stopped")
 			assert.Equal(t, []string{"before"}, e.consoleLines(), "nothing runs after abort()")
 		})
