@@ -25,7 +25,7 @@ type arrivals struct {
 }
 
 func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
-	sr.state.progress = timeProgress(&sr.start, a.total)
+	sr.state.setProgress(timeProgress(&sr.start, a.total))
 	hard, cancel := sr.hardStop(ctx, a.total)
 	defer cancel()
 
@@ -129,3 +129,6 @@ scheduling:
 	}
 	sr.emitDropped(dropped)
 }
+
+// mostVUs is the most VUs the scenario may hold: it grows up to maxVUs.
+func (a *arrivals) mostVUs() int64 { return max(a.maxVUs, a.preAllocated) }

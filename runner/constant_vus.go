@@ -22,7 +22,7 @@ func (e *constantVUs) initialVUs() int64          { return e.vus }
 func (e *constantVUs) maxDuration() time.Duration { return e.duration }
 
 func (e *constantVUs) run(ctx context.Context, sr *scenarioRun) {
-	sr.state.progress = timeProgress(&sr.start, e.duration)
+	sr.state.setProgress(timeProgress(&sr.start, e.duration))
 	hard, cancel := sr.hardStop(ctx, e.duration)
 	defer cancel()
 	var stop stopFlag

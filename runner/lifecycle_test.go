@@ -109,7 +109,7 @@ func TestSetupTeardown(t *testing.T) {
 			iter := tt.iter
 			s := &fakeScript{exports: tt.exports, calls: tt.calls, iter: func(ctx context.Context, v *fakeVU, intr <-chan struct{}) error {
 				if n := started.Add(1); tt.stopAt > 0 && n == tt.stopAt {
-					go func() { tr.r.Stop("signal received"); close(stopped) }()
+					go func() { tr.r.Stop(exitcode.Errorf(exitcode.ExternalAbort, "signal received")); close(stopped) }()
 				}
 				if iter == nil {
 					return nil

@@ -26,7 +26,7 @@ func (e *perVUIterations) maxDuration() time.Duration { return e.maxDur }
 func (e *perVUIterations) run(ctx context.Context, sr *scenarioRun) {
 	var done atomic.Int64
 	total := e.vus * e.iterations
-	sr.state.progress = countProgress(&done, total)
+	sr.state.setProgress(countProgress(&done, total))
 	hard, cancel := sr.hardStop(ctx, e.maxDur)
 	defer cancel()
 	var stop stopFlag

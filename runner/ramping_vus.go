@@ -87,7 +87,7 @@ func (e *rampingVUs) initialVUs() int64          { return e.maxVUs }
 func (e *rampingVUs) maxDuration() time.Duration { return e.total + e.rampDown }
 
 func (e *rampingVUs) run(ctx context.Context, sr *scenarioRun) {
-	sr.state.progress = timeProgress(&sr.start, e.total)
+	sr.state.setProgress(timeProgress(&sr.start, e.total))
 	hard, cancel := sr.hardStop(ctx, e.total)
 	defer cancel()
 	var stop stopFlag

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -58,6 +59,9 @@ type Runner struct {
 	gaugeTags *metrics.TagSet
 	sysTags   SystemTagSet
 
+	gate   *gate
+	status atomic.Int32 // ExecutionStatus
+
 	nextID uint64
 	idMu   sync.Mutex
 }
@@ -82,7 +86,10 @@ func New(cfg Config) (*Runner, error) {
 		}
 		cfg.Tuple = t
 	}
-	r := &Runner{cfg: cfg, exec: NewExecutionState(), tuple: cfg.Tuple, testTags: cfg.Options.Tags}
+	r := &Runner{
+		cfg: cfg, exec: NewExecutionState(), tuple: cfg.Tuple, testTags: cfg.Options.Tags,
+		gate: newGate(cfg.Options.Paused.Bool),
+	}
 	r.pool = newVUPool(r)
 	r.gaugeTags = NewTags(r.testTags).TagSet()
 	r.sysTags = NewSystemTagSet(cfg.Options.GetSystemTags())
@@ -126,14 +133,29 @@ func New(cfg Config) (*Runner, error) {
 	return r, nil
 }
 
+// Scenarios returns the states of the scenarios, in the order they start.
+func (r *Runner) Scenarios() []*ScenarioState {
+	out := make([]*ScenarioState, len(r.scenarios))
+	for i, sr := range r.scenarios {
+		out[i] = sr.state
+	}
+	return out
+}
+
 // Execution returns the instance-wide state.
 func (r *Runner) Execution() *ExecutionState { return r.exec }
 
-// Stop ends the run from outside (a signal): running iterations are interrupted,
-// teardown() runs, and Run returns an error with exit code 105.
-func (r *Runner) Stop(reason string) {
-	r.exec.Abort(AbortReason{Message: reason, Cause: exitcode.Errorf(exitcode.ExternalAbort, "%s", reason)})
+// Stop ends the run from outside (a signal, the REST API, an output): running
+// iterations are interrupted, teardown() runs, and Run returns cause, whose
+// exit code (see exitcode.Of) the run ends with. Only the first stop counts.
+func (r *Runner) Stop(cause error) {
+	r.exec.Abort(AbortReason{Message: cause.Error(), Cause: cause})
 }
+
+// Status is the phase the run is in; safe from any goroutine.
+func (r *Runner) Status() ExecutionStatus { return ExecutionStatus(r.status.Load()) }
+
+func (r *Runner) setStatus(s ExecutionStatus) { r.status.Store(int32(s)) }
 
 // newState makes the state of a VU with the given instance id.
 func (r *Runner) newState(id uint64) *VUState {
@@ -181,9 +203,11 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 	defer cancel()
 	r.exec.SetOnAbort(cancel)
 
+	defer r.setStatus(StatusEnded)
 	need := r.plannedVUs()
 	r.exec.vusMax.Store(need)
 	initStart := time.Now()
+	r.setStatus(StatusInitVUs)
 	if err := r.pool.initialize(ctx, need); err != nil {
 		return res, err
 	}
@@ -195,7 +219,19 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 		return res, err
 	}
 	defer setupVU.vu.Close()
+	r.setStatus(StatusInitDone)
 
+	if r.gate.isPaused() {
+		r.setStatus(StatusPausedBeforeRun)
+	}
+	if err := r.gate.wait(ctx); err != nil {
+		if ab := r.exec.Aborted(); ab != nil {
+			return res, r.abortError(ab)
+		}
+		return res, err
+	}
+	r.gate.started.Store(true)
+	r.setStatus(StatusStarted)
 	r.exec.Start()
 	started := time.Now()
 	stopGauges := r.emitGauges()
@@ -203,6 +239,7 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 
 	opts := r.cfg.Options
 	if !opts.NoSetup.Bool && r.cfg.Script.HasFunction("setup") {
+		r.setStatus(StatusSetup)
 		data, err := r.callWithTimeout(ctx, setupVU, "setup", nil,
 			opts.GetSetupTimeout(), exitcode.SetupTimeout, "setup()")
 		if err != nil {
@@ -218,12 +255,14 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 	r.pool.setSetupData(res.SetupData)
 
 	if r.exec.Aborted() == nil {
+		r.setStatus(StatusRunning)
 		r.runScenarios(ctx)
 	}
 	stopThresholds()
 
 	var teardownErr error
 	if !opts.NoTeardown.Bool && r.cfg.Script.HasFunction("teardown") {
+		r.setStatus(StatusTeardown)
 		setupVU.state.setupData = res.SetupData
 		_, teardownErr = r.callWithTimeout(context.WithoutCancel(parent), setupVU, "teardown", res.SetupData,
 			opts.GetTeardownTimeout(), exitcode.TeardownTimeout, "teardown()")
@@ -322,6 +361,9 @@ func (r *Runner) runScenarios(ctx context.Context) {
 					return
 				}
 			}
+			if r.gate.wait(ctx) != nil {
+				return
+			}
 			sr.run(ctx)
 		}(sr)
 	}
@@ -419,31 +461,12 @@ func (r *Runner) sink() SampleSink {
 // plannedVUs is the most VUs the scenarios need at the same time, counting each
 // scenario from its start time to its longest possible end.
 func (r *Runner) plannedVUs() int64 {
-	type edge struct {
-		at    time.Duration
-		delta int64
-	}
-	var edges []edge
+	spans := make([]vuSpan, 0, len(r.scenarios))
 	for _, sr := range r.scenarios {
-		n := sr.ex.initialVUs()
 		from := sr.cfg.GetStartTime()
-		to := from + sr.ex.maxDuration() + sr.cfg.GetGracefulStop()
-		edges = append(edges, edge{from, n}, edge{to, -n})
+		spans = append(spans, vuSpan{from, from + sr.ex.maxDuration() + sr.cfg.GetGracefulStop(), sr.ex.initialVUs()})
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		if edges[i].at != edges[j].at {
-			return edges[i].at < edges[j].at
-		}
-		return edges[i].delta < edges[j].delta
-	})
-	var cur, peak int64
-	for _, e := range edges {
-		cur += e.delta
-		if cur > peak {
-			peak = cur
-		}
-	}
-	return peak
+	return peakVUs(spans)
 }
 
 // pooledVU is an initialized VU with its state.

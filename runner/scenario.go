@@ -24,7 +24,7 @@ type ScenarioState struct {
 	index     int
 	tuple     *segment.Tuple
 	startedMs atomic.Int64
-	progress  func() float64
+	progress  atomic.Pointer[func() float64] // set by the executor when it starts
 
 	// nextIter is written by every VU of the scenario on every iteration: it
 	// sits on a cache line of its own, so the fields above, which the VUs only
@@ -39,10 +39,11 @@ func (s *ScenarioState) StartTime() int64 { return s.startedMs.Load() }
 
 // Progress is the scenario's progress in [0, 1].
 func (s *ScenarioState) Progress() float64 {
-	if s.progress == nil {
+	f := s.progress.Load()
+	if f == nil {
 		return 0
 	}
-	p := s.progress()
+	p := (*f)()
 	switch {
 	case p < 0:
 		return 0
@@ -60,6 +61,10 @@ func (s *ScenarioState) nextIteration() (inInstance, inTest int64) {
 }
 
 func (s *ScenarioState) markStarted(now time.Time) { s.startedMs.Store(now.UnixMilli()) }
+
+// setProgress installs the executor's measure of progress; Progress may call
+// it from any goroutine.
+func (s *ScenarioState) setProgress(f func() float64) { s.progress.Store(&f) }
 
 // timeProgress returns a progress function for a scenario that lasts d from its
 // start.

@@ -114,7 +114,8 @@ func (sr *scenarioRun) eachVU(ctx context.Context, n int64, body func(v *pooledV
 }
 
 // bind prepares a VU's state for this scenario: its tags start as the test's and
-// the scenario's, its scenario iteration count continues where it left off.
+// the scenario's, its metadata empty, its scenario iteration count continues
+// where it left off.
 func (sr *scenarioRun) bind(v *pooledVU) {
 	st := v.state
 	st.Scenario = sr.state
@@ -131,6 +132,7 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 		tags.Set("vu", strconv.FormatUint(st.IDInTest, 10))
 	}
 	st.Tags = tags
+	st.Metadata.Reset()
 	sr.r.addActive(1)
 }
 

@@ -26,7 +26,7 @@ func (e *sharedIterations) maxDuration() time.Duration { return e.maxDur }
 
 func (e *sharedIterations) run(ctx context.Context, sr *scenarioRun) {
 	var done atomic.Int64
-	sr.state.progress = countProgress(&done, e.iterations)
+	sr.state.setProgress(countProgress(&done, e.iterations))
 	hard, cancel := sr.hardStop(ctx, e.maxDur)
 	defer cancel()
 	var stop stopFlag

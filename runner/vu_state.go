@@ -174,6 +174,14 @@ func (md *Metadata) Delete(k string) {
 	}
 }
 
+// Reset removes every key: a VU starts each scenario without metadata.
+func (md *Metadata) Reset() {
+	if len(md.m) > 0 {
+		clear(md.m)
+		md.snap = nil
+	}
+}
+
 // Keys returns the keys, sorted.
 func (md *Metadata) Keys() []string { return sortedKeys(md.m) }
 
