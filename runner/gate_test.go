@@ -70,8 +70,14 @@ func TestStatusAndStopCause(t *testing.T) {
 	var tr *testRun
 	s := &fakeScript{exports: []string{"default", "setup", "teardown"}}
 	s.calls = map[string]callFunc{
-		"setup":    func(context.Context, *fakeVU, []byte, <-chan struct{}) ([]byte, error) { seen <- tr.r.Status(); return nil, nil },
-		"teardown": func(context.Context, *fakeVU, []byte, <-chan struct{}) ([]byte, error) { seen <- tr.r.Status(); return nil, nil },
+		"setup": func(context.Context, *fakeVU, []byte, <-chan struct{}) ([]byte, error) {
+			seen <- tr.r.Status()
+			return nil, nil
+		},
+		"teardown": func(context.Context, *fakeVU, []byte, <-chan struct{}) ([]byte, error) {
+			seen <- tr.r.Status()
+			return nil, nil
+		},
 	}
 	var once sync.Once
 	s.iter = func(ctx context.Context, _ *fakeVU, intr <-chan struct{}) error {
