@@ -12,8 +12,15 @@ import (
 // a VU's iterations inside one JavaScript frame, where each call keeps the stack.
 // Promise jobs only run at the top level, so the loop leaves the frame whenever
 // one is pending (and the next iteration re-enters); a VU whose function returns
-// promises (an async function) runs its iterations from the top level, one call
-// each.
+// promises (an async function) or uses the event loop (timers, module callbacks:
+// see eventloop.go) runs its iterations from the top level, one call each, so
+// that promise jobs run after each of the loop's callbacks.
+//
+// The first iteration runs from the top level, to learn which kind the function
+// is. A later iteration may be the first to use promises or the event loop while
+// in the frame: its loop then runs there, and the promise jobs it leaves run
+// when Loop leaves the frame, right after it (what they start in turn belongs to
+// the next iteration); from then on, the iterations run from the top level.
 
 // jobQueueField is the index of sobek.Runtime's job queue, read (never written)
 // to tell whether promise jobs are pending; -1 turns the optimisation off if

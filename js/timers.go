@@ -1,40 +1,37 @@
 package js
 
 import (
-	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
-
-	"github.com/minik6/minik6/runner"
 )
 
 // timers are a VU's setTimeout and setInterval timers. They count down on Go
-// timers, but their callbacks run on the VU's goroutine, in the event loop that
-// ends each iteration (and setup, teardown): as in k6, an iteration lasts until
-// its timers are done, and a stop clears them.
+// timers; when one fires, its callback is queued on the VU's event loop (see
+// eventloop.go), where it runs on the VU's goroutine. An armed timer is
+// outstanding work of the loop: as in k6, an iteration (or setup, teardown,
+// handleSummary) lasts until its timers are done, and a stop clears them.
 type timers struct {
 	vu      *VU
+	loop    *eventLoop
 	nextID  int64
-	pending map[int64]*timer
-
-	mu     sync.Mutex
-	fired  []int64
-	notify chan struct{}
+	pending map[int64]*timer // VU goroutine only
 }
 
 // timer is one pending setTimeout or setInterval.
 type timer struct {
+	id       int64
 	t        *time.Timer
 	fn       sobek.Callable
 	args     []sobek.Value
 	interval time.Duration // 0 for setTimeout
 }
 
-func newTimers(vu *VU) *timers {
-	return &timers{vu: vu, pending: map[int64]*timer{}, notify: make(chan struct{}, 1)}
+func newTimers(vu *VU, loop *eventLoop) *timers {
+	ts := &timers{vu: vu, loop: loop, pending: map[int64]*timer{}}
+	loop.timers = ts
+	return ts
 }
 
 // install defines setTimeout, clearTimeout, setInterval and clearInterval.
@@ -65,83 +62,59 @@ func (ts *timers) set(call sobek.FunctionCall, repeat bool) sobek.Value {
 	if delay < 0 || delay != delay {
 		delay = 0
 	}
-	tm := &timer{fn: fn}
+	ts.nextID++
+	tm := &timer{id: ts.nextID, fn: fn}
 	if len(call.Arguments) > 2 {
 		tm.args = append([]sobek.Value(nil), call.Arguments[2:]...)
 	}
 	if repeat {
 		tm.interval = max(delay, time.Millisecond) // as browsers and Node: never a busy loop
 	}
-	ts.nextID++
-	id := ts.nextID
-	tm.t = time.AfterFunc(delay, func() { ts.fire(id) })
-	ts.pending[id] = tm
-	return rt.ToValue(id)
+	loop := ts.loop
+	task := loopTask{epoch: loop.reserve(), timer: tm}
+	tm.t = time.AfterFunc(delay, func() { loop.enqueue(task) })
+	ts.pending[tm.id] = tm
+	return rt.ToValue(tm.id)
 }
 
+// clear is clearTimeout and clearInterval.
 func (ts *timers) clear(call sobek.FunctionCall) sobek.Value {
 	id := call.Argument(0).ToInteger()
 	if tm, ok := ts.pending[id]; ok {
-		tm.t.Stop()
 		delete(ts.pending, id)
+		// Stopped before it fired: its slot in the loop is free. Otherwise its
+		// callback is queued or running, and the loop frees the slot when it
+		// takes it.
+		if tm.t.Stop() {
+			ts.loop.pending--
+		}
 	}
 	return sobek.Undefined()
 }
 
-// fire queues a timer's callback for the event loop; it runs on the timer's
-// goroutine.
-func (ts *timers) fire(id int64) {
-	ts.mu.Lock()
-	ts.fired = append(ts.fired, id)
-	ts.mu.Unlock()
-	select {
-	case ts.notify <- struct{}{}:
-	default:
+// run runs a fired timer's callback, unless it was cleared since, and arms an
+// interval again; the loop calls it on the VU's goroutine.
+func (ts *timers) run(tm *timer) error {
+	if ts.pending[tm.id] != tm {
+		return nil // cleared after it fired
 	}
+	if tm.interval == 0 {
+		delete(ts.pending, tm.id)
+	}
+	if _, err := tm.fn(sobek.Undefined(), tm.args...); err != nil {
+		return err
+	}
+	if tm.interval > 0 && ts.pending[tm.id] == tm {
+		ts.loop.pending++
+		tm.t.Reset(tm.interval)
+	}
+	return nil
 }
 
-// clearAll stops every pending timer.
+// clearAll stops every timer; the loop abandons their slots.
 func (ts *timers) clearAll() {
 	for id, tm := range ts.pending {
 		tm.t.Stop()
 		delete(ts.pending, id)
 	}
-	ts.mu.Lock()
-	ts.fired = nil
-	ts.mu.Unlock()
-}
-
-// wait is the event loop: it runs the callbacks of the timers as they fire until
-// none is pending, or until ctx ends (runner.ErrInterrupted) or a callback
-// throws.
-func (ts *timers) wait(ctx context.Context) error {
-	for len(ts.pending) > 0 {
-		select {
-		case <-ts.notify:
-		case <-ctx.Done():
-			ts.clearAll()
-			return runner.ErrInterrupted
-		}
-		ts.mu.Lock()
-		ids := ts.fired
-		ts.fired = nil
-		ts.mu.Unlock()
-		for _, id := range ids {
-			tm, ok := ts.pending[id]
-			if !ok {
-				continue // cleared after it fired
-			}
-			if tm.interval == 0 {
-				delete(ts.pending, id)
-			}
-			if _, err := tm.fn(sobek.Undefined(), tm.args...); err != nil {
-				ts.clearAll()
-				return err
-			}
-			if _, still := ts.pending[id]; still && tm.interval > 0 {
-				tm.t.Reset(tm.interval)
-			}
-		}
-	}
-	return nil
 }

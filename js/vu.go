@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"reflect"
 	"strings"
 
 	"github.com/grafana/sobek"
@@ -39,6 +40,7 @@ type VU struct {
 	lastScenario *runner.ScenarioState
 	envs         map[*runner.ScenarioState]sobek.Value
 
+	loop   eventLoop
 	timers *timers
 
 	// The state of Loop: see loop.go.
@@ -67,7 +69,7 @@ func (b *Bundle) newVU(ctx context.Context, state *runner.VUState, id uint64) (*
 		envs:       map[*runner.ScenarioState]sobek.Value{},
 	}
 	b.vus.Store(rt, vu)
-	vu.timers = newTimers(vu)
+	vu.timers = newTimers(vu, &vu.loop)
 	json := rt.Get("JSON").ToObject(rt)
 	vu.stringify, _ = sobek.AssertFunction(json.Get("stringify"))
 	vu.parse, _ = sobek.AssertFunction(json.Get("parse"))
@@ -88,7 +90,7 @@ func (vu *VU) evaluate() error {
 	b := vu.b
 	if b.cjsEntry != nil {
 		v, err := vu.runCJS(b.cjsEntry)
-		if err != nil {
+		if err = vu.drain(vu.ctx, err); err != nil {
 			return initError(err)
 		}
 		obj, ok := v.(*sobek.Object)
@@ -99,6 +101,9 @@ func (vu *VU) evaluate() error {
 		return nil
 	}
 	prom := vu.rt.CyclicModuleRecordEvaluate(b.entryRec.(sobek.CyclicModuleRecord), b.resolve)
+	if err := vu.drain(vu.ctx, nil); err != nil {
+		return initError(err)
+	}
 	switch prom.State() {
 	case sobek.PromiseStateRejected:
 		return initError(promiseError(prom))
@@ -173,11 +178,17 @@ func (vu *VU) InitEnv() *modules.InitEnv {
 	return &modules.InitEnv{Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger, Shared: &vu.b.shared}
 }
 
+// RegisterCallback reserves a slot in the VU's event loop; see
+// modules.VU.RegisterCallback.
+func (vu *VU) RegisterCallback() func(func() error) { return vu.loop.registerCallback() }
+
 // Interrupt stops the running JavaScript; safe from any goroutine.
 func (vu *VU) Interrupt(reason error) { vu.rt.Interrupt(reason) }
 
-// Close releases the VU's module instances.
+// Close abandons the work still outstanding in the VU's event loop and releases
+// the VU's module instances.
 func (vu *VU) Close() {
+	vu.loop.abandon()
 	for _, c := range vu.closers {
 		_ = c.Close()
 	}
@@ -229,11 +240,15 @@ func (vu *VU) function(name string) (sobek.Callable, error) {
 	return f, nil
 }
 
-// RunIteration calls the exported function fn once with the setup data.
+// RunIteration calls the exported function fn once with the setup data, and
+// runs the VU's event loop until the iteration's timers and callbacks are done.
 func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	vu.ctx = ctx
 	vu.rt.ClearInterrupt()
 	if ctx.Err() != nil {
+		if vu.loop.busy() {
+			vu.loop.abandon() // left over from an iteration that ended in Loop's frame
+		}
 		return runner.ErrInterrupted
 	}
 	if vu.state.Scenario != vu.lastScenario {
@@ -245,25 +260,24 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	}
 	vu.args[0] = vu.setupData()
 	v, err := f(sobek.Undefined(), vu.args[:]...)
-	if len(vu.timers.pending) > 0 {
-		if err == nil {
-			err = vu.timers.wait(ctx)
-		} else {
-			vu.timers.clearAll()
-		}
+	if vu.loop.busy() {
+		// The function uses the event loop: from now on every iteration of this
+		// VU is called from the top level, where promise jobs run after each of
+		// the loop's callbacks (see loop.go).
+		vu.topLevelOnly = true
+		err = vu.drain(ctx, err)
 	}
 	if err == nil {
-		if obj, ok := v.(*sobek.Object); ok {
-			if _, isPromise := obj.Export().(*sobek.Promise); isPromise && !vu.topLevelOnly {
-				// Promises settle at the top level only: from now on every
-				// iteration of this VU is called from there.
-				vu.topLevelOnly = true
-				if vu.inLoop {
-					return nil
-				}
+		if p := asPromise(v); p != nil {
+			// Promises settle at the top level only: from now on every iteration
+			// of this VU is called from there.
+			vu.topLevelOnly = true
+			if vu.inLoop && p.State() == sobek.PromiseStatePending {
+				// Its jobs run when Loop leaves its frame, after this iteration.
+				return nil
 			}
+			err = settle(p)
 		}
-		err = settle(v)
 	}
 	if err == nil {
 		return nil
@@ -271,26 +285,79 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 	return vu.iterationError(err)
 }
 
+// drain finishes a call into the script that returned err: without an error, it
+// runs the event loop until no work is outstanding (or ctx is done, or a
+// callback fails); with one, it abandons the outstanding work.
+func (vu *VU) drain(ctx context.Context, err error) error {
+	if !vu.loop.busy() {
+		return err
+	}
+	if err != nil {
+		vu.loop.abandon()
+		return err
+	}
+	return vu.loop.run(ctx)
+}
+
+// complete calls f with args, drains the event loop and settles the result: it
+// returns a returned promise's value once fulfilled. Call and HandleSummary use
+// it; RunIteration is the same with Loop's frame in mind.
+func (vu *VU) complete(ctx context.Context, f sobek.Callable, args ...sobek.Value) (sobek.Value, error) {
+	v, err := f(sobek.Undefined(), args...)
+	if err = vu.drain(ctx, err); err != nil {
+		return nil, err
+	}
+	if p := asPromise(v); p != nil {
+		if err := settle(p); err != nil {
+			return nil, err
+		}
+		return p.Result(), nil
+	}
+	return v, nil
+}
+
+// isInterrupt reports whether err is a stop (an interrupt of the runtime or the
+// loop's context) rather than the script's own error.
+func isInterrupt(err error) bool {
+	var ie *sobek.InterruptedError
+	return errors.As(err, &ie) || errors.Is(err, runner.ErrInterrupted)
+}
+
 // iterationError sorts an error from an iteration: an interrupt (stop, abort) or
 // a script exception to log.
 func (vu *VU) iterationError(err error) error {
-	var ie *sobek.InterruptedError
-	if errors.As(err, &ie) || errors.Is(err, runner.ErrInterrupted) {
+	if isInterrupt(err) {
 		return runner.ErrInterrupted
 	}
 	return &runner.ScriptError{Message: describe(err)}
 }
 
-// settle checks the result of a call: a rejected promise is an error.
-func settle(v sobek.Value) error {
+// callError sorts an error from Call or HandleSummary: an interrupt or the
+// script's error with its stack.
+func callError(err error) error {
+	if isInterrupt(err) {
+		return runner.ErrInterrupted
+	}
+	return errors.New(describe(err))
+}
+
+// promiseType is what a promise object's ExportType is.
+var promiseType = reflect.TypeOf((*sobek.Promise)(nil))
+
+// asPromise returns the promise v is, or nil; it exports nothing else (a plain
+// object would export as a fresh map).
+func asPromise(v sobek.Value) *sobek.Promise {
 	obj, ok := v.(*sobek.Object)
-	if !ok {
+	if !ok || obj.ExportType() != promiseType {
 		return nil
 	}
-	p, ok := obj.Export().(*sobek.Promise)
-	if !ok {
-		return nil
-	}
+	p, _ := obj.Export().(*sobek.Promise)
+	return p
+}
+
+// settle checks a returned promise once the event loop is idle: a rejected
+// promise is an error, and so is one that can no longer settle.
+func settle(p *sobek.Promise) error {
 	switch p.State() {
 	case sobek.PromiseStateRejected:
 		return fmt.Errorf("Uncaught (in promise) %w", promiseError(p))
@@ -301,7 +368,8 @@ func settle(v sobek.Value) error {
 }
 
 // Call calls the exported function fn with arg (JSON) and returns its result as
-// JSON: setup(), teardown(), handleSummary().
+// JSON: setup(), teardown(). Like an iteration, it lasts until the event loop
+// is idle.
 func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 	vu.ctx = ctx
 	vu.rt.ClearInterrupt()
@@ -315,28 +383,9 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	v, err := f(sobek.Undefined(), argv)
-	if len(vu.timers.pending) > 0 {
-		if err == nil {
-			err = vu.timers.wait(ctx)
-		} else {
-			vu.timers.clearAll()
-		}
-	}
-	if err == nil {
-		err = settle(v)
-		if obj, ok := v.(*sobek.Object); ok && err == nil {
-			if p, ok := obj.Export().(*sobek.Promise); ok {
-				v = p.Result()
-			}
-		}
-	}
+	v, err := vu.complete(ctx, f, argv)
 	if err != nil {
-		var ie *sobek.InterruptedError
-		if errors.As(err, &ie) || errors.Is(err, runner.ErrInterrupted) {
-			return nil, runner.ErrInterrupted
-		}
-		return nil, errors.New(describe(err))
+		return nil, callError(err)
 	}
 	if v == nil || sobek.IsUndefined(v) {
 		return nil, nil
@@ -353,7 +402,7 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 
 // HandleSummary calls handleSummary(data) and returns what it maps outputs to:
 // strings as they are, ArrayBuffers and typed arrays as their bytes, anything else
-// by its string form.
+// by its string form. Like an iteration, it lasts until the event loop is idle.
 func (vu *VU) HandleSummary(ctx context.Context, data []byte) (map[string][]byte, error) {
 	vu.ctx = ctx
 	vu.rt.ClearInterrupt()
@@ -365,17 +414,9 @@ func (vu *VU) HandleSummary(ctx context.Context, data []byte) (map[string][]byte
 	if err != nil {
 		return nil, err
 	}
-	v, err := f(sobek.Undefined(), arg)
-	if err == nil {
-		err = settle(v)
-	}
+	v, err := vu.complete(ctx, f, arg)
 	if err != nil {
-		return nil, errors.New(describe(err))
-	}
-	if obj, ok := v.(*sobek.Object); ok {
-		if p, ok := obj.Export().(*sobek.Promise); ok {
-			v = p.Result()
-		}
+		return nil, callError(err)
 	}
 	obj, ok := v.(*sobek.Object)
 	if !ok {

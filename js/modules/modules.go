@@ -10,6 +10,9 @@
 //  3. The exported functions run later, in the init context or in iterations; they
 //     ask the VU for its State to tell which (nil means init).
 //  4. When the VU goes away, an instance that implements Closer is closed.
+//
+// A module that works on other goroutines (I/O, waiting) returns a promise and
+// settles it back on the VU's goroutine through VU.RegisterCallback.
 package modules
 
 import (
@@ -73,6 +76,36 @@ type VU interface {
 	State() *runner.VUState
 	// InitEnv is what the init context offers: the metrics registry, the logger.
 	InitEnv() *InitEnv
+	// RegisterCallback lets a module finish work on another goroutine and then
+	// touch the runtime (resolve a promise, call a JavaScript function) on the
+	// VU's goroutine, through the VU's event loop.
+	//
+	// Call RegisterCallback on the VU's goroutine, that is from a function the
+	// script called. It reserves a slot in the event loop: the iteration (or
+	// setup, teardown, handleSummary, the init context) that is running does not
+	// end while the slot is reserved. It returns an enqueue function, to be
+	// called exactly once, from any goroutine, with the callback; enqueue never
+	// blocks and releases the slot. The callback then runs on the VU's goroutine,
+	// where it may use the runtime; promise jobs it causes run right after it. An
+	// error it returns ends the event loop with that error, as an exception would:
+	// for an iteration, a script error that is logged.
+	//
+	// A hard stop (the context is done), an exception or a callback's error
+	// abandons the slots still reserved: their callbacks, when enqueued later, are
+	// dropped without running (never in a later iteration). Enqueue calls after
+	// the first one are ignored. A slot whose enqueue function is never called
+	// keeps the iteration running until it is stopped.
+	//
+	//	func (m *mod) resolveLater(ms int) *sobek.Promise {
+	//		p, resolve, _ := m.vu.Runtime().NewPromise()
+	//		enqueue := m.vu.RegisterCallback()
+	//		go func() {
+	//			time.Sleep(time.Duration(ms) * time.Millisecond)
+	//			enqueue(func() error { return resolve(ms) })
+	//		}()
+	//		return p
+	//	}
+	RegisterCallback() func(callback func() error)
 }
 
 // InitEnv is what a module can use in the init context, before the VU runs.
