@@ -4,7 +4,7 @@ BIN       := bin/minik6
 SHARED    ?= ../shared
 EXAMPLE   ?= examples/scripts/hello.js
 
-.PHONY: build run test vet fmt-check unit conformance conformance-metrics bench clean
+.PHONY: build run test vet fmt-check unit conformance conformance-metrics conformance-users bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/minik6
@@ -14,7 +14,7 @@ run: build
 	./$(BIN) run $(EXAMPLE)
 
 ## test: formatting, vet, unit tests with the race detector, then the conformance suites
-test: fmt-check vet unit conformance conformance-metrics
+test: fmt-check vet unit conformance conformance-metrics conformance-users
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,6 +34,12 @@ conformance: build
 METRICS_CASES := '0*' '1*' '2*' '3[0-6]_*' '46_*'
 conformance-metrics: build
 	@set -e; for g in $(METRICS_CASES); do $(SHARED)/conformance-metrics/run.sh ./$(BIN) "$$g"; done
+
+# The real users' cases whose features have landed; the others join as their
+# issues land (HTTP, standard library, protocols, TypeScript, `new`).
+USERS_CASES := '0[379]_*' '2[59]_*' '4[379]_*' '5[1357]_*' '6[1579]_*' '7[379]_*' '81_*'
+conformance-users: build
+	$(SHARED)/conformance-users/run.sh ./$(BIN) $(USERS_CASES)
 
 ## bench: Go benchmarks and whole-binary runs
 bench: build

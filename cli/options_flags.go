@@ -12,7 +12,7 @@ import (
 	"gopkg.in/guregu/null.v3"
 
 	"github.com/minik6/minik6/exitcode"
-	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/load"
 	"github.com/minik6/minik6/options"
 	"github.com/minik6/minik6/segment"
 )
@@ -175,69 +175,61 @@ func splitComma(s string) []string {
 	return out
 }
 
-// consolidate merges defaults < config file < script options < K6_* env < flags,
-// derives the scenarios and validates them. Every failure is exit code 104.
-func consolidate(cmd *cobra.Command, rf *runFlags, env map[string]string, scriptJSON []byte,
-	logger logrus.FieldLogger,
-) (options.Options, error) {
-	invalid := func(err error) (options.Options, error) {
-		return options.Options{}, exitcode.Wrap(exitcode.InvalidConfig, err)
+// loadConfig turns the config file, the K6_* variables and the flags into
+// the option layers and the rest of what loading a test needs. Bad options
+// are exit code 104.
+func loadConfig(cmd *cobra.Command, rf *runFlags, env map[string]string, logger, console logrus.FieldLogger) (load.Config, error) {
+	invalid := func(err error) (load.Config, error) {
+		return load.Config{}, exitcode.Wrap(exitcode.InvalidConfig, err)
 	}
-	var fileOpts options.Options
+	cfg := load.Config{Logger: logger, Console: console}
 	if rf.configFile != "" {
 		data, err := os.ReadFile(rf.configFile)
 		if err != nil {
 			return invalid(fmt.Errorf("--config: %w", err))
 		}
-		if fileOpts, err = options.Parse(data); err != nil {
+		if cfg.ConfigFile, err = options.Parse(data); err != nil {
 			return invalid(fmt.Errorf("config file %s: %w", rf.configFile, err))
 		}
 	}
-	scriptOpts, err := options.Parse(scriptJSON)
-	if err != nil {
-		return invalid(fmt.Errorf("the script's options: %w", err))
-	}
-	envOpts, err := options.FromEnv(env)
-	if err != nil {
+	var err error
+	if cfg.Env, err = options.FromEnv(env); err != nil {
 		return invalid(err)
 	}
-	cliOpts, err := cliOptions(cmd.Flags(), rf.consoleOutput)
-	if err != nil {
+	if cfg.CLI, err = cliOptions(cmd.Flags(), rf.consoleOutput); err != nil {
 		return invalid(err)
 	}
-	o, warnings, err := options.Consolidate(fileOpts, scriptOpts, envOpts, cliOpts)
-	for _, w := range warnings {
-		logger.Warn(w)
-	}
-	if err != nil {
+	cfg.NoThresholds, _ = cmd.Flags().GetBool("no-thresholds")
+	if cfg.RuntimeEnv, err = runtimeEnv(rf.env); err != nil {
 		return invalid(err)
 	}
-	if noThresholds, _ := cmd.Flags().GetBool("no-thresholds"); noThresholds {
-		o.Thresholds = nil
+	if rf.includeSystemEnv {
+		cfg.SystemEnv = env
 	}
-	if err := options.NewConfigError(o.Validate()); err != nil {
-		return invalid(err)
-	}
-	if o.Paused.Bool {
-		// A paused test waits for the REST API to resume it; minik6 has none yet,
-		// so it would wait forever.
-		return invalid(errors.New("the paused option (--paused, K6_PAUSED) needs the REST API to resume the test, which minik6 does not have yet"))
-	}
-	return o, nil
+	return cfg, nil
 }
 
-// thresholdConfigs hands the thresholds option to the metrics engine.
-func thresholdConfigs(t options.Thresholds) map[string][]metrics.ThresholdConfig {
-	if len(t) == 0 {
-		return nil
+// loadTest loads the test at path (a script, an archive or "-" for standard
+// input) with the option layers of the config file, the K6_* variables and the
+// flags.
+func loadTest(cmd *cobra.Command, rf *runFlags, env map[string]string, path string, logger, console logrus.FieldLogger) (*load.Test, error) {
+	cfg, err := loadConfig(cmd, rf, env, logger, console)
+	if err != nil {
+		return nil, err
 	}
-	out := make(map[string][]metrics.ThresholdConfig, len(t))
-	for selector, list := range t {
-		for _, th := range list {
-			out[selector] = append(out[selector], metrics.ThresholdConfig{
-				Source: th.Source, AbortOnFail: th.AbortOnFail, DelayAbortEval: th.DelayAbortEval.ValueOr(0),
-			})
+	cfg.Stdin = cmd.InOrStdin()
+	return load.Load(path, cfg)
+}
+
+// runtimeEnv parses the -e NAME=VALUE variables.
+func runtimeEnv(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--env %q: want NAME=VALUE", kv)
 		}
+		out[k] = v
 	}
-	return out
+	return out, nil
 }

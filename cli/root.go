@@ -19,6 +19,10 @@ import (
 	_ "github.com/minik6/minik6/js/modules/http"
 	_ "github.com/minik6/minik6/js/modules/k6"
 	_ "github.com/minik6/minik6/js/modules/metrics"
+
+	// So do the outputs.
+	_ "github.com/minik6/minik6/output/csv"
+	_ "github.com/minik6/minik6/output/json"
 )
 
 // version is minik6's version, set at build time with -ldflags.
@@ -51,7 +55,8 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code i
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(newRunCommand(env, stdout, stderr), newVersionCommand(stdout))
+	root.AddCommand(newRunCommand(env, stdout, stderr), newArchiveCommand(env, stderr),
+		newInspectCommand(env, stdout, stderr), newVersionCommand(stdout))
 	err := root.Execute()
 	if err == nil {
 		return 0

@@ -6,20 +6,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/minik6/minik6/exitcode"
-	"github.com/minik6/minik6/js"
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/output"
-	"github.com/minik6/minik6/runner"
-	"github.com/minik6/minik6/segment"
+	"github.com/minik6/minik6/testrun"
 )
 
 // runFlags are the `run` command's flags beyond the options layer.
@@ -50,9 +45,7 @@ teardown(), then print the end-of-test summary.`,
 	f.StringVar(&rf.summaryMode, "summary-mode", "compact", "the end-of-test summary: compact, full or disabled")
 	f.StringArrayVarP(&rf.out, "out", "o", nil, "write samples to an output: `TYPE[=ARG]`, e.g. json=out.json or csv=out.csv")
 	f.StringVar(&rf.summaryExport, "summary-export", "", "write the end-of-test summary as JSON to this file")
-	f.StringVarP(&rf.configFile, "config", "c", "", "JSON config file")
-	f.StringArrayVarP(&rf.env, "env", "e", nil, "add an environment variable for the script: `NAME=VALUE`")
-	f.BoolVar(&rf.includeSystemEnv, "include-system-env-vars", true, "pass the real system environment variables to the script")
+	addLoadFlags(f, &rf)
 	f.StringVar(&rf.consoleOutput, "console-output", "", "redirect console.* output to this file")
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
@@ -60,8 +53,16 @@ teardown(), then print the end-of-test summary.`,
 	return cmd
 }
 
-// runTest is the whole `run` command: load, consolidate, run, summarize, and the
-// exit code.
+// addLoadFlags declares the flags that say how to load a test besides its
+// options: the config file and the script's environment.
+func addLoadFlags(f *pflag.FlagSet, rf *runFlags) {
+	f.StringVarP(&rf.configFile, "config", "c", "", "JSON config file")
+	f.StringArrayVarP(&rf.env, "env", "e", nil, "add an environment variable for the script: `NAME=VALUE`")
+	f.BoolVar(&rf.includeSystemEnv, "include-system-env-vars", true, "pass the real system environment variables to the script")
+}
+
+// runTest is the whole `run` command: flags to a loaded test, the test run,
+// the summary, and the exit code.
 func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]string, stdout, stderr io.Writer) error {
 	logger, err := newLogger(stderr, rf.logFormat, rf.verbose)
 	if err != nil {
@@ -83,89 +84,39 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		console = cl
 	}
 
-	scriptEnv, err := scriptEnvironment(rf, env)
-	if err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
-	}
-	abs, err := filepath.Abs(script)
-	if err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
-	}
-
-	registry := metrics.NewRegistry()
-	builtins := metrics.RegisterBuiltins(registry)
-	bundle, err := js.NewBundle(filepath.ToSlash(abs), js.Config{
-		FS: os.DirFS("/"), Env: scriptEnv, Logger: logger, Console: console, Registry: registry,
-	})
+	test, err := loadTest(cmd, rf, env, script, logger, console)
 	if err != nil {
 		return fail(err)
 	}
-
-	opts, err := consolidate(cmd, rf, env, bundle.OptionsJSON(), logger)
-	if err != nil {
-		return fail(err)
-	}
-	tuple, err := segment.NewTuple(opts.ExecutionSegment, opts.ExecutionSegmentSequence)
-	if err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
-	}
-	// k6 tracks http_req_duration{expected_response:true} while that tag is on.
-	var subs []string
-	if slices.Contains(opts.GetSystemTags(), "expected_response") {
-		subs = []string{metrics.ExpectedResponseSubMetric}
-	}
-	engineOpts := []metrics.EngineOption{metrics.WithSubMetrics(subs...)}
-	if rf.summaryMode == "full" && !rf.noSummary {
-		// Full mode breaks results out per group and scenario; only then do the
-		// samples feed those sinks too.
-		engineOpts = append(engineOpts, metrics.WithBreakdown())
-	}
-	engine, err := metrics.NewEngine(registry, thresholdConfigs(opts.Thresholds), engineOpts...)
-	if err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
+	if test.Options.Paused.Bool {
+		// A paused test waits for the REST API to resume it; minik6 has none yet,
+		// so it would wait forever.
+		return fail(exitcode.Errorf(exitcode.InvalidConfig,
+			"the paused option (--paused, K6_PAUSED) needs the REST API to resume the test, which minik6 does not have yet"))
 	}
 	if len(rf.out) == 0 && env["K6_OUT"] != "" {
 		rf.out = []string{env["K6_OUT"]} // the flag wins over the variable, as in k6
 	}
-	outs, err := output.NewAll(rf.out, output.Params{
-		Thresholds: thresholdConfigs(opts.Thresholds), SubMetrics: subs, SystemTags: opts.GetSystemTags(),
-		Ext: opts.Ext, Env: env, StdOut: stdout, Logger: logger,
-	})
-	if err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
-	}
-	fan := output.NewFanOut(engine, outs, 0)
-	if err := fan.Start(); err != nil {
-		return fail(exitcode.Wrap(exitcode.InvalidConfig, err))
-	}
-	defer fan.Stop()
-
-	r, err := runner.New(runner.Config{
-		Options: opts, Script: bundle, Engine: engine, Sink: fan, Registry: registry, Builtins: builtins,
-		Logger: logger, Tuple: tuple,
+	run, err := testrun.New(test, testrun.Config{
+		Outputs: rf.out, Breakdown: rf.summaryMode == "full" && !rf.noSummary,
+		Env: env, StdOut: stdout, Logger: logger,
 	})
 	if err != nil {
 		return fail(err)
 	}
-
+	opts := test.Options
 	if !rf.quiet {
-		writeBanner(stdout, script, rf.out, opts.ExecutionSegment, r.Overview())
+		writeBanner(stdout, script, rf.out, opts.ExecutionSegment, run.Runner().Overview())
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stopSignals := handleSignals(r, logger)
+	stopSignals := handleSignals(run, logger)
 	defer stopSignals()
-
-	res, runErr := r.Run(ctx)
-	// Every VU has flushed its samples: the outputs get the last of them before
-	// the summary (a json output may write to stdout too).
-	if err := fan.Stop(); err != nil {
-		logger.WithError(err).Error("an output failed")
+	if err := run.Start(context.Background()); err != nil {
+		return fail(err)
 	}
-	engine.SetTestRunDuration(res.Duration)
-	thresholdErr := engine.FinalizeThresholds(res.Duration)
+	res := run.Wait()
 
+	engine := run.Engine()
 	if n := engine.BreakdownDropped(); n > 0 {
 		logger.Warnf("the full summary breaks out at most %d groups and scenarios; %d samples beyond that count only in the totals",
 			metrics.MaxBreakdownKeys, n)
@@ -173,9 +124,9 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if !rf.noSummary && rf.summaryMode != "disabled" {
 		_, noColorEnv := env["NO_COLOR"]
 		(&summaryRun{
-			engine: engine, runner: r, opts: opts, mode: rf.summaryMode, setupData: res.SetupData,
+			engine: engine, runner: run.Runner(), opts: opts, mode: rf.summaryMode, setupData: res.SetupData,
 			stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr), noColor: rf.noColor || noColorEnv,
-			duration: res.Duration, hasHandle: bundle.HasFunction("handleSummary"),
+			duration: res.Duration, hasHandle: test.Bundle.HasFunction("handleSummary"),
 			logger: logger, stdout: stdout, stderr: stderr,
 		}).report()
 	}
@@ -185,52 +136,25 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		}
 	}
 
-	reasons := r.Execution().FailReasons()
-	for _, reason := range reasons {
+	for _, reason := range res.FailReasons {
 		msg := "test marked as failed"
 		if reason != "" {
 			msg += ": " + reason
 		}
 		logger.Error(msg)
 	}
-	code := exitcode.Of(runErr)
-	if runErr != nil && code != exitcode.ThresholdsFailed {
-		return fail(runErr)
+	if res.Err == nil {
+		return nil
 	}
-	if len(reasons) > 0 {
-		return &reportedError{exitcode.Errorf(exitcode.MarkedAsFailed, "test marked as failed")}
+	if exitcode.Of(res.Err) == exitcode.MarkedAsFailed {
+		return &reportedError{res.Err} // the reasons are logged above
 	}
-	if runErr != nil {
-		return fail(runErr)
-	}
-	if thresholdErr != nil {
-		return fail(exitcode.Wrap(exitcode.ThresholdsFailed, thresholdErr))
-	}
-	return nil
+	return fail(res.Err)
 }
 
-// scriptEnvironment is __ENV: the system environment (unless disabled) and the
-// -e variables on top.
-func scriptEnvironment(rf *runFlags, env map[string]string) (map[string]string, error) {
-	out := map[string]string{}
-	if rf.includeSystemEnv {
-		for k, v := range env {
-			out[k] = v
-		}
-	}
-	for _, kv := range rf.env {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--env %q: want NAME=VALUE", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-// handleSignals stops the run gracefully on the first SIGINT or SIGTERM and exits
-// at once on the second.
-func handleSignals(r *runner.Runner, logger logrus.FieldLogger) func() {
+// handleSignals stops the run gracefully on the first SIGINT or SIGTERM (exit
+// code 105) and exits at once on the second.
+func handleSignals(run *testrun.Run, logger logrus.FieldLogger) func() {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -238,7 +162,8 @@ func handleSignals(r *runner.Runner, logger logrus.FieldLogger) func() {
 		select {
 		case sig := <-ch:
 			logger.Warnf("stopping the test after a %s signal; send it again to stop at once", sig)
-			r.Stop(fmt.Sprintf("test run was aborted because minik6 received a '%s' signal", sig))
+			run.Stop(exitcode.Errorf(exitcode.ExternalAbort,
+				"test run was aborted because minik6 received a '%s' signal", sig))
 		case <-done:
 			return
 		}

@@ -122,6 +122,18 @@ func NewBundle(entry string, cfg Config) (*Bundle, error) {
 // OptionsJSON is the script's exported `options` as JSON, nil when it has none.
 func (b *Bundle) OptionsJSON() []byte { return b.optionsJSON }
 
+// Files returns a copy of every file the bundle read (modules and open()ed
+// files), by absolute slash path.
+func (b *Bundle) Files() map[string][]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string][]byte, len(b.files))
+	for p, data := range b.files {
+		out[p] = data
+	}
+	return out
+}
+
 // HasFunction reports whether the script exports a function called name.
 func (b *Bundle) HasFunction(name string) bool { return b.functions[name] }
 

@@ -14,9 +14,11 @@ import (
 
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/js"
+	"github.com/minik6/minik6/load"
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/runner"
+	"github.com/minik6/minik6/testrun"
 )
 
 func TestErrorPositions(t *testing.T) {
@@ -348,10 +350,14 @@ func TestCustomMetricsAcrossVUs(t *testing.T) {
 	assert.Equal(t, metrics.Time, tr.Contains)
 }
 
-// runScript runs a script through the real runner with its own options.
+// runScript loads a script and runs it through a real test run with its own
+// options.
 func runScript(t *testing.T, h *host, subs ...string) (*runner.Runner, *metrics.Engine, error) {
 	t.Helper()
-	return minik6test.RunBundle(t, h.mustBundle(t), h.registry, h.builtins, h.logger, subs...)
+	test, err := load.Load(entry, load.Config{FS: h.files, Pwd: "/test", SystemEnv: h.env, Logger: h.logger, Console: h.console})
+	require.NoError(t, err)
+	run, res := minik6test.RunTest(t, test, testrun.Config{Logger: h.logger, SubMetrics: subs})
+	return run.Runner(), run.Engine(), res.Err
 }
 
 func TestScriptThroughRunner(t *testing.T) {

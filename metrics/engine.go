@@ -293,6 +293,22 @@ func (e *Engine) CrossedThresholds() []string {
 	return append([]string(nil), e.crossed...)
 }
 
+// ThresholdResults returns the outcome of every threshold at the last
+// evaluation, keyed by (sub-)metric name: whether it held and the value of its
+// aggregation then.
+func (e *Engine) ThresholdResults() map[string][]ThresholdResult {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string][]ThresholdResult, len(e.thresholds))
+	for _, st := range e.thresholds {
+		for _, t := range st.thresholds {
+			v, _ := aggregate(st.sink, t.expr, e.duration)
+			out[st.name] = append(out[st.name], ThresholdResult{Source: t.cfg.Source, OK: !t.failed, Value: v})
+		}
+	}
+	return out
+}
+
 func (e *Engine) evaluateLocked(elapsed time.Duration, skipEmpty bool) ([]string, *ThresholdAbort) {
 	var crossed []string
 	var abort *ThresholdAbort

@@ -2,48 +2,55 @@ package minik6test
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/minik6/minik6/js"
-	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/options"
-	"github.com/minik6/minik6/runner"
+	"github.com/minik6/minik6/load"
+	"github.com/minik6/minik6/testrun"
 )
 
-// RunBundle runs a loaded script through the real runner in this process: with
-// the script's own options (defaults filled, scenarios derived), an engine over
-// reg that also tracks subMetrics, and logger for the runner. It fails t when the
-// options are invalid or the run lasts more than a minute; the run's own error
-// is returned, with the runner and the engine to inspect.
-func RunBundle(t testing.TB, b *js.Bundle, reg *metrics.Registry, builtins *metrics.Builtins,
-	logger logrus.FieldLogger, subMetrics ...string,
-) (*runner.Runner, *metrics.Engine, error) {
+// ScriptPath is where LoadScript puts the script in its in-memory file system.
+const ScriptPath = "/test/script.js"
+
+// LoadScript loads source as the script at ScriptPath of an in-memory file
+// system (with more files by absolute path, if given), its own options only,
+// logging to logger and console. The error is loading's, for the test to judge.
+func LoadScript(source string, logger, console logrus.FieldLogger, files map[string]string) (*load.Test, error) {
+	fsys := fstest.MapFS{strings.TrimPrefix(ScriptPath, "/"): {Data: []byte(source)}}
+	for p, data := range files {
+		fsys[strings.TrimPrefix(p, "/")] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return load.Load(ScriptPath, load.Config{FS: fsys, Pwd: "/test", Logger: logger, Console: console})
+}
+
+// RunTest runs a loaded test through a real test run in this process, with cfg
+// (its Logger defaults to a discarding one). It fails t when the run can't be
+// built or lasts more than a minute; the result's error is the run's own, for
+// the test to judge, and the run is there to inspect (engine, runner, status).
+func RunTest(t testing.TB, test *load.Test, cfg testrun.Config) (*testrun.Run, testrun.Result) {
 	t.Helper()
-	o, err := options.Parse(b.OptionsJSON())
+	if cfg.Logger == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		cfg.Logger = l
+	}
+	run, err := testrun.New(test, cfg)
 	if err != nil {
-		t.Fatalf("minik6test.RunBundle: the script's options: %v", err)
+		t.Fatalf("minik6test.RunTest: %v", err)
 	}
-	if o, _, err = o.WithDefaults().DeriveScenarios(); err != nil {
-		t.Fatalf("minik6test.RunBundle: deriving the scenarios: %v", err)
+	if err := run.Start(context.Background()); err != nil {
+		t.Fatalf("minik6test.RunTest: %v", err)
 	}
-	engine, err := metrics.NewEngine(reg, nil, metrics.WithSubMetrics(subMetrics...))
-	if err != nil {
-		t.Fatalf("minik6test.RunBundle: %v", err)
-	}
-	r, err := runner.New(runner.Config{Options: o, Script: b, Engine: engine, Registry: reg, Builtins: builtins, Logger: logger})
-	if err != nil {
-		t.Fatalf("minik6test.RunBundle: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { _, err := r.Run(context.Background()); done <- err }()
 	select {
-	case err = <-done:
-		return r, engine, err
+	case <-run.Done():
+		return run, run.Wait()
 	case <-time.After(time.Minute):
-		t.Fatal("minik6test.RunBundle: the run did not end within a minute")
-		return nil, nil, nil
+		t.Fatal("minik6test.RunTest: the run did not end within a minute")
+		return nil, testrun.Result{}
 	}
 }

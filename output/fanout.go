@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/output/csv"
-	"github.com/minik6/minik6/output/json"
 )
 
 // BatchRecycler is an optional interface of outputs that say when they are
@@ -283,9 +281,3 @@ func (f *FanOut) Stop() error {
 	})
 	return f.stopErr
 }
-
-// Interface guards: the file outputs let a FanOut reuse its chunks.
-var (
-	_ BatchRecycler = (*json.Output)(nil)
-	_ BatchRecycler = (*csv.Output)(nil)
-)

@@ -3,8 +3,12 @@
 // metrics engine at once and hands them to every output in periodic batches,
 // off the VUs' path.
 //
-// The outputs implement [metrics.Output]: json (output/json, k6's NDJSON) and
-// csv (output/csv, k6's CSV).
+// Outputs implement [metrics.Output] and register themselves by name from
+// their own packages ([Register]), as json (output/json, k6's NDJSON) and csv
+// (output/csv, k6's CSV) do; a binary imports the packages of the outputs it
+// offers. Optional interfaces give an output what only some need: the final
+// threshold results, the run's end status, the loaded test, a way to stop the
+// run.
 package output
 
 import (
@@ -12,23 +16,56 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/minik6/minik6/load"
 	"github.com/minik6/minik6/metrics"
-	"github.com/minik6/minik6/output/csv"
-	"github.com/minik6/minik6/output/json"
 )
 
-// The names of the outputs minik6 has.
-const (
-	JSON = "json"
-	CSV  = "csv"
+// Constructor builds an output from the argument of its --out value (what
+// follows "NAME=", "" when there is none) and what it needs of the run. It
+// should open nothing: Start does; so building an output early only
+// validates. Errors should name the setting at fault.
+type Constructor func(arg string, p Params) (metrics.Output, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Constructor{}
 )
 
-// Known returns the names of the outputs minik6 has, sorted.
-func Known() []string { return []string{CSV, JSON} }
+// Register makes an output available to --out under name. Each output calls it
+// from an init function of its own package. An empty or duplicate name, or a
+// nil constructor, is a programming error: Register panics.
+func Register(name string, c Constructor) {
+	if name == "" || strings.ContainsAny(name, "=, ") {
+		panic(fmt.Sprintf("output.Register: %q is not a valid output name", name))
+	}
+	if c == nil {
+		panic(fmt.Sprintf("output.Register: output %q has a nil constructor", name))
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic(fmt.Sprintf("output.Register: output %q is already registered", name))
+	}
+	registry[name] = c
+}
+
+// Known returns the names of the registered outputs, sorted.
+func Known() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // k6Only are outputs of k6 that minik6 does not have, for a clearer message.
 var k6Only = []string{
@@ -42,17 +79,18 @@ var k6Only = []string{
 // checks it).
 func Parse(spec string) (name, arg string, err error) {
 	name, arg, _ = strings.Cut(spec, "=")
+	known := Known()
 	if name == "" {
 		return "", "", fmt.Errorf("invalid output %q: want TYPE or TYPE=ARGUMENT, where TYPE is one of %s",
-			spec, strings.Join(Known(), ", "))
+			spec, strings.Join(known, ", "))
 	}
-	if !slices.Contains(Known(), name) {
+	if !slices.Contains(known, name) {
 		if slices.Contains(k6Only, name) {
 			return "", "", fmt.Errorf("output type '%s' is not supported by minik6; available types are: %s",
-				name, strings.Join(Known(), ", "))
+				name, strings.Join(known, ", "))
 		}
 		return "", "", fmt.Errorf("invalid output type '%s', available types are: %s",
-			name, strings.Join(Known(), ", "))
+			name, strings.Join(known, ", "))
 	}
 	return name, arg, nil
 }
@@ -81,36 +119,17 @@ type Params struct {
 	Logger logrus.FieldLogger
 }
 
-// New builds the output that an --out value names (see [Parse]): "json" or
-// "json=-" writes NDJSON to standard output, "json=FILE" to FILE (gzip when it
-// ends in ".gz"); "csv" writes to file.csv unless ext.csv or K6_CSV_FILENAME
-// say otherwise, "csv=FILE" to FILE, "csv=fileName=F,timeFormat=T,saveInterval=D"
-// sets any of the csv settings. New opens nothing: files are created by Start,
-// so calling New early only validates. Errors name the --out value.
+// New builds the output that an --out value names (see [Parse]) with the
+// constructor its package registered.
 func New(spec string, p Params) (metrics.Output, error) {
 	name, arg, err := Parse(spec)
 	if err != nil {
 		return nil, err
 	}
-	switch name {
-	case JSON:
-		return json.New(json.Config{
-			FileName: arg, StdOut: p.StdOut, Thresholds: p.Thresholds, SubMetrics: p.SubMetrics, Logger: p.Logger,
-		}), nil
-	case CSV:
-		o := csv.DefaultOptions()
-		if err := o.ApplyExt(p.Ext["csv"]); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", spec, err)
-		}
-		if err := o.ApplyEnv(p.Env); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", spec, err)
-		}
-		if err := o.ApplyArg(arg); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", spec, err)
-		}
-		return csv.New(csv.Config{Options: o, SystemTags: p.SystemTags, StdOut: p.StdOut, Logger: p.Logger}), nil
-	}
-	panic("output: " + name + " is in Known but New does not build it") // unreachable: Parse checked
+	registryMu.RLock()
+	c := registry[name]
+	registryMu.RUnlock()
+	return c(arg, p)
 }
 
 // NewAll builds the outputs of several --out values, in order.
@@ -124,4 +143,45 @@ func NewAll(specs []string, p Params) ([]metrics.Output, error) {
 		outs = append(outs, o)
 	}
 	return outs, nil
+}
+
+// RunStatus is how a run ended, in the k6 cloud's numbers (the cloud output
+// sends it as run_status).
+type RunStatus int
+
+// The run statuses a local run can end with.
+const (
+	RunFinished           RunStatus = 3
+	RunAbortedUser        RunStatus = 5
+	RunAbortedSystem      RunStatus = 6
+	RunAbortedScriptError RunStatus = 7
+	RunAbortedThreshold   RunStatus = 8
+	RunAbortedLimit       RunStatus = 9
+)
+
+// ThresholdsReceiver is an optional interface of an output that wants the
+// final threshold results: they are set once, after the last sample and
+// before Stop, keyed by (sub-)metric name.
+type ThresholdsReceiver interface {
+	SetThresholdResults(results map[string][]metrics.ThresholdResult)
+}
+
+// RunStatusReceiver is an optional interface of an output that wants to know
+// how the run ended: set once, before Stop, with the run's error (nil for a
+// normal end).
+type RunStatusReceiver interface {
+	SetRunStatus(status RunStatus, err error)
+}
+
+// TestReceiver is an optional interface of an output that needs the loaded
+// test (its options, its files for an archive): set once, before Start.
+type TestReceiver interface {
+	SetTest(t *load.Test)
+}
+
+// RunStopper is an optional interface of an output that may need to stop the
+// run (the cloud stopping a test, say): before Start it is given the function
+// that stops the run with a cause, whose exit code the run then ends with.
+type RunStopper interface {
+	SetRunStopper(stop func(cause error))
 }

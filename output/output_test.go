@@ -3,9 +3,11 @@ package output
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/minik6/minik6/metrics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -124,4 +126,26 @@ func TestNewAll(t *testing.T) {
 	outs, err = NewAll(nil, Params{})
 	require.NoError(t, err)
 	assert.Empty(t, outs)
+}
+
+func TestRegisterRefusesMistakes(t *testing.T) {
+	ok := func(string, Params) (metrics.Output, error) { return nil, nil }
+	assert.PanicsWithValue(t, `output.Register: output "json" is already registered`, func() { Register("json", ok) })
+	assert.PanicsWithValue(t, `output.Register: "" is not a valid output name`, func() { Register("", ok) })
+	assert.PanicsWithValue(t, `output.Register: "a=b" is not a valid output name`, func() { Register("a=b", ok) })
+	assert.PanicsWithValue(t, `output.Register: output "nil-one" has a nil constructor`, func() { Register("nil-one", nil) })
+}
+
+func TestRegisteredOutputIsBuiltByName(t *testing.T) {
+	var gotArg string
+	var gotParams Params
+	Register("test-recorder", func(arg string, p Params) (metrics.Output, error) {
+		gotArg, gotParams = arg, p
+		return nil, errors.New("built")
+	})
+	assert.Contains(t, Known(), "test-recorder")
+	_, err := New("test-recorder=a=b", Params{SystemTags: []string{"vu"}})
+	require.EqualError(t, err, "built")
+	assert.Equal(t, "a=b", gotArg)
+	assert.Equal(t, []string{"vu"}, gotParams.SystemTags)
 }

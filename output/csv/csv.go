@@ -15,6 +15,7 @@
 package csv
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -26,6 +27,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/output"
 	"github.com/minik6/minik6/output/internal/batchfile"
 )
 
@@ -57,7 +59,34 @@ type Output struct {
 	enc *encoder
 }
 
-var _ metrics.Output = (*Output)(nil)
+var (
+	_ metrics.Output       = (*Output)(nil)
+	_ output.BatchRecycler = (*Output)(nil)
+)
+
+// The csv output registers itself as "csv": "csv" writes to file.csv unless
+// ext.csv or K6_CSV_FILENAME say otherwise, "csv=FILE" to FILE, and
+// "csv=fileName=F,timeFormat=T,saveInterval=D" sets any of the settings.
+// The argument wins over K6_CSV_* variables, which win over ext.csv.
+func init() {
+	output.Register("csv", func(arg string, p output.Params) (metrics.Output, error) {
+		o := DefaultOptions()
+		spec := "csv"
+		if arg != "" {
+			spec += "=" + arg
+		}
+		if err := o.ApplyExt(p.Ext["csv"]); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", spec, err)
+		}
+		if err := o.ApplyEnv(p.Env); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", spec, err)
+		}
+		if err := o.ApplyArg(arg); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", spec, err)
+		}
+		return New(Config{Options: o, SystemTags: p.SystemTags, StdOut: p.StdOut, Logger: p.Logger}), nil
+	})
+}
 
 // New returns a csv output; it opens nothing before Start.
 func New(c Config) *Output {

@@ -24,8 +24,19 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/output"
 	"github.com/minik6/minik6/output/internal/batchfile"
 )
+
+// The json output registers itself as "json": "json" or "json=-" writes to
+// standard output, "json=FILE" to FILE (gzip when it ends in ".gz").
+func init() {
+	output.Register("json", func(arg string, p output.Params) (metrics.Output, error) {
+		return New(Config{
+			FileName: arg, StdOut: p.StdOut, Thresholds: p.Thresholds, SubMetrics: p.SubMetrics, Logger: p.Logger,
+		}), nil
+	})
+}
 
 // Config configures the json output.
 type Config struct {
@@ -49,7 +60,10 @@ type Output struct {
 	cfg batchfile.Config
 }
 
-var _ metrics.Output = (*Output)(nil)
+var (
+	_ metrics.Output       = (*Output)(nil)
+	_ output.BatchRecycler = (*Output)(nil)
+)
 
 // New returns a json output; it opens nothing before Start.
 func New(c Config) *Output {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -18,10 +17,12 @@ import (
 	"github.com/minik6/minik6/js"
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/k6"
+	"github.com/minik6/minik6/load"
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/options"
 	"github.com/minik6/minik6/runner"
+	"github.com/minik6/minik6/testrun"
 )
 
 const entry = "/test/script.js"
@@ -33,6 +34,7 @@ type env struct {
 	consoles *logtest.Hook
 	registry *metrics.Registry
 	builtins *metrics.Builtins
+	test     *load.Test
 	bundle   *js.Bundle
 	state    *runner.VUState
 }
@@ -42,16 +44,12 @@ func newEnv(t testing.TB, script string) (*env, error) {
 	logger, logs := logtest.NewNullLogger()
 	logger.SetLevel(logrus.DebugLevel)
 	console, consoles := logtest.NewNullLogger()
-	reg := metrics.NewRegistry()
-	e := &env{logger: logger, logs: logs, consoles: consoles, registry: reg, builtins: metrics.RegisterBuiltins(reg)}
-	b, err := js.NewBundle(entry, js.Config{
-		FS:     fstest.MapFS{strings.TrimPrefix(entry, "/"): {Data: []byte(script)}},
-		Logger: logger, Console: console, Registry: reg,
-	})
+	test, err := minik6test.LoadScript(script, logger, console, nil)
 	if err != nil {
 		return nil, err
 	}
-	e.bundle = b
+	reg := test.Registry
+	e := &env{logger: logger, logs: logs, consoles: consoles, registry: reg, builtins: test.Builtins, test: test, bundle: test.Bundle}
 	engine, err := metrics.NewEngine(reg, nil)
 	require.NoError(t, err)
 	opts := options.Options{}
@@ -281,10 +279,11 @@ func TestInstanceCountersThroughRunner(t *testing.T) {
 	}, e.consoleLines())
 }
 
-// runBundle runs the env's script through the real runner.
+// runBundle runs the env's script through a real test run.
 func runBundle(t *testing.T, e *env, subs ...string) (*runner.Runner, *metrics.Engine, error) {
 	t.Helper()
-	return minik6test.RunBundle(t, e.bundle, e.registry, e.builtins, e.logger, subs...)
+	run, res := minik6test.RunTest(t, e.test, testrun.Config{Logger: e.logger, SubMetrics: subs})
+	return run.Runner(), run.Engine(), res.Err
 }
 
 const (
@@ -544,7 +543,7 @@ func TestFailThroughRunner(t *testing.T) {
 			console.log('iteration ' + exec.vu.iterationInInstance);
 		}`)
 	r, _, err := runBundle(t, e)
-	require.NoError(t, err, "the runner leaves the exit code 110 to its caller, who reads FailReasons")
+	assert.Equal(t, exitcode.MarkedAsFailed, exitcode.Of(err), "the run ends with exit code 110")
 	assert.Len(t, e.consoleLines(), 10, "every iteration runs")
 	assert.Equal(t, []string{"iteration 3"}, r.Execution().FailReasons())
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/minik6test"
 	"github.com/minik6/minik6/runner"
+	"github.com/minik6/minik6/testrun"
 )
 
 // run runs script through the real runner with its exported options; the engine
@@ -25,14 +26,10 @@ func run(t *testing.T, script string, subs ...string) (*metrics.Engine, *runner.
 	t.Helper()
 	logger, _ := logtest.NewNullLogger()
 	console, consoles := logtest.NewNullLogger()
-	reg := metrics.NewRegistry()
-	builtins := metrics.RegisterBuiltins(reg)
-	b, err := js.NewBundle("/test/script.js", js.Config{
-		FS:     fstest.MapFS{"test/script.js": {Data: []byte(script)}},
-		Logger: logger, Console: console, Registry: reg,
-	})
+	test, err := minik6test.LoadScript(script, logger, console, nil)
 	require.NoError(t, err)
-	r, engine, err := minik6test.RunBundle(t, b, reg, builtins, logger, subs...)
+	run, res := minik6test.RunTest(t, test, testrun.Config{Logger: logger, SubMetrics: subs})
+	r, engine, err := run.Runner(), run.Engine(), res.Err
 	var lines []string
 	for _, e := range consoles.AllEntries() {
 		if e.Level <= logrus.InfoLevel {
@@ -107,7 +104,7 @@ func TestSleepStopsWithTheScenario(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	_, r, lines, err := run(t, `import { sleep } from 'k6';
-		export const options = { scenarios: { s: { executor: 'constant-vus', vus: 4, duration: '200ms', gracefulStop: '0s' } } };
+		export const options = { scenarios: { s: { executor: 'constant-vus', vus: 4, duration: '1s', gracefulStop: '0s' } } };
 		export default function () { sleep(30); console.log('after sleep'); }`)
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 20*time.Second, "a 30s sleep does not hold the run")

@@ -2,7 +2,6 @@ package metrics_test
 
 import (
 	"testing"
-	"testing/fstest"
 
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
@@ -10,10 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/minik6/minik6/exitcode"
-	"github.com/minik6/minik6/js"
 	_ "github.com/minik6/minik6/js/modules/metrics"
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/minik6test"
+	"github.com/minik6/minik6/testrun"
 )
 
 type result struct {
@@ -30,17 +29,13 @@ func run(t *testing.T, script string, subs ...string) result {
 	t.Helper()
 	logger, logs := logtest.NewNullLogger()
 	console, consoles := logtest.NewNullLogger()
-	reg := metrics.NewRegistry()
-	builtins := metrics.RegisterBuiltins(reg)
-	b, err := js.NewBundle("/test/script.js", js.Config{
-		FS:     fstest.MapFS{"test/script.js": {Data: []byte(script)}},
-		Logger: logger, Console: console, Registry: reg,
-	})
+	test, err := minik6test.LoadScript(script, logger, console, nil)
 	if err != nil {
-		return result{err: err, registry: reg}
+		return result{err: err}
 	}
-	res := result{registry: reg}
-	_, res.engine, res.err = minik6test.RunBundle(t, b, reg, builtins, logger, subs...)
+	res := result{registry: test.Registry}
+	run, out := minik6test.RunTest(t, test, testrun.Config{Logger: logger, SubMetrics: subs})
+	res.engine, res.err = run.Engine(), out.Err
 	for _, e := range consoles.AllEntries() {
 		res.console = append(res.console, e.Message)
 	}
