@@ -101,7 +101,7 @@ func (vu *VU) require(dir, specifier string) (sobek.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return inst.def, nil
+		return inst.defaultExport(), nil
 	}
 	p, err := b.resolvePath(dir, specifier)
 	if err != nil {
@@ -117,7 +117,7 @@ func (vu *VU) require(dir, specifier string) (sobek.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return inst.def, nil
+		return inst.defaultExport(), nil
 	case *sobek.SourceTextModuleRecord:
 		if err := r.Link(); err != nil {
 			return nil, err

@@ -54,7 +54,7 @@ func (vu *VU) valueString(v sobek.Value) string {
 	if obj.ClassName() == "Error" {
 		return v.String()
 	}
-	out, err := vu.stringify(sobek.Undefined(), v)
+	out, err := vu.stringify(v)
 	if err != nil || sobek.IsUndefined(out) {
 		return v.String()
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/grafana/sobek"
+
+	"github.com/minik6/minik6/js/modules"
 )
 
 // objectRecord is a module record whose exports come from Go, computed once per VU:
@@ -21,17 +23,62 @@ type objectRecord struct {
 type objectInstance struct {
 	def   sobek.Value
 	named *sobek.Object
+
+	// goExports are a Go module's exports, converted to JavaScript on first
+	// use, name by name, into converted: a script that imports sleep from k6
+	// makes one function object per VU, not one for every export.
+	rt        *sobek.Runtime
+	goExports *modules.Exports
+	converted map[string]sobek.Value
 }
 
 // GetBindingValue returns the export called name.
 func (i *objectInstance) GetBindingValue(name string) sobek.Value {
 	if name == "default" {
-		return i.def
+		return i.defaultExport()
+	}
+	if i.goExports != nil {
+		return i.goExport(name)
 	}
 	if i.named == nil {
 		return sobek.Undefined()
 	}
 	return i.named.Get(name)
+}
+
+// defaultExport is the default export: for a Go module, its Default, or an
+// object of its named exports.
+func (i *objectInstance) defaultExport() sobek.Value {
+	if i.def != nil || i.goExports == nil {
+		return i.def
+	}
+	if i.goExports.Default != nil {
+		i.def = i.rt.ToValue(i.goExports.Default)
+		return i.def
+	}
+	obj := i.rt.NewObject()
+	for name := range i.goExports.Named {
+		_ = obj.Set(name, i.goExport(name))
+	}
+	i.def = obj
+	return i.def
+}
+
+// goExport converts a Go module's named export, once.
+func (i *objectInstance) goExport(name string) sobek.Value {
+	if v, ok := i.converted[name]; ok {
+		return v
+	}
+	x, ok := i.goExports.Named[name]
+	if !ok {
+		return sobek.Undefined()
+	}
+	v := i.rt.ToValue(x)
+	if i.converted == nil {
+		i.converted = map[string]sobek.Value{}
+	}
+	i.converted[name] = v
+	return v
 }
 
 func (r *objectRecord) GetExportedNames(callback func([]string), _ ...sobek.ModuleRecord) bool {

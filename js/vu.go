@@ -31,8 +31,9 @@ type VU struct {
 	cjsExports map[string]sobek.Value
 	closers    []modules.Closer
 	fns        map[string]sobek.Callable
-	stringify  sobek.Callable
-	parse      sobek.Callable
+	// jsonStringify and jsonParse are JSON.stringify and JSON.parse, looked up
+	// on first use: the JSON object costs every VU memory that most never need.
+	jsonStringify, jsonParse sobek.Callable
 
 	args         [1]sobek.Value // the iteration's arguments, reused
 	setupRaw     []byte
@@ -70,9 +71,6 @@ func (b *Bundle) newVU(ctx context.Context, state *runner.VUState, id uint64) (*
 	}
 	b.vus.Store(rt, vu)
 	vu.timers = newTimers(vu, &vu.loop)
-	json := rt.Get("JSON").ToObject(rt)
-	vu.stringify, _ = sobek.AssertFunction(json.Get("stringify"))
-	vu.parse, _ = sobek.AssertFunction(json.Get("parse"))
 	if err := vu.installGlobals(id); err != nil {
 		vu.Close()
 		return nil, err
@@ -216,15 +214,7 @@ func (vu *VU) goModule(m modules.Module) *objectInstance {
 		vu.closers = append(vu.closers, c)
 	}
 	ex := mi.Exports()
-	named := vu.rt.NewObject()
-	for k, v := range ex.Named {
-		_ = named.Set(k, v)
-	}
-	inst := &objectInstance{def: named, named: named}
-	if ex.Default != nil {
-		inst.def = vu.rt.ToValue(ex.Default)
-	}
-	return inst
+	return &objectInstance{rt: vu.rt, goExports: &ex}
 }
 
 // function returns the exported function name, cached.
@@ -379,7 +369,7 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 	}
 	argv := sobek.Undefined()
 	if arg != nil {
-		if argv, err = vu.parse(sobek.Undefined(), vu.rt.ToValue(string(arg))); err != nil {
+		if argv, err = vu.parse(vu.rt.ToValue(string(arg))); err != nil {
 			return nil, err
 		}
 	}
@@ -390,7 +380,7 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 	if v == nil || sobek.IsUndefined(v) {
 		return nil, nil
 	}
-	out, err := vu.stringify(sobek.Undefined(), v)
+	out, err := vu.stringify(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s() returned a value that can't be serialized to JSON: %s", fn, describe(err))
 	}
@@ -410,7 +400,7 @@ func (vu *VU) HandleSummary(ctx context.Context, data []byte) (map[string][]byte
 	if err != nil {
 		return nil, err
 	}
-	arg, err := vu.parse(sobek.Undefined(), vu.rt.ToValue(string(data)))
+	arg, err := vu.parse(vu.rt.ToValue(string(data)))
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +436,7 @@ func (vu *VU) setupData() sobek.Value {
 	if vu.setupVal != nil && len(raw) == len(vu.setupRaw) && (len(raw) == 0 || &raw[0] == &vu.setupRaw[0]) {
 		return vu.setupVal
 	}
-	v, err := vu.parse(sobek.Undefined(), vu.rt.ToValue(string(raw)))
+	v, err := vu.parse(vu.rt.ToValue(string(raw)))
 	if err != nil {
 		return sobek.Undefined()
 	}
@@ -470,20 +460,31 @@ func (vu *VU) enterScenario() {
 	_ = vu.rt.Set("__ENV", env)
 }
 
-// envObject builds an __ENV object: the run's variables, then extra on top.
+// parse is JSON.parse(text).
+func (vu *VU) parse(text sobek.Value) (sobek.Value, error) {
+	if vu.jsonParse == nil {
+		vu.jsonParse, _ = sobek.AssertFunction(vu.rt.Get("JSON").ToObject(vu.rt).Get("parse"))
+	}
+	return vu.jsonParse(sobek.Undefined(), text)
+}
+
+// stringify is JSON.stringify(v).
+func (vu *VU) stringify(v sobek.Value) (sobek.Value, error) {
+	if vu.jsonStringify == nil {
+		vu.jsonStringify, _ = sobek.AssertFunction(vu.rt.Get("JSON").ToObject(vu.rt).Get("stringify"))
+	}
+	return vu.jsonStringify(sobek.Undefined(), v)
+}
+
+// envObject makes an __ENV object: the run's variables, then extra (a
+// scenario's env) on top.
 func (vu *VU) envObject(extra map[string]string) sobek.Value {
 	if extra == nil {
 		if env, ok := vu.envs[nil]; ok {
 			return env
 		}
 	}
-	obj := vu.rt.NewObject()
-	for k, v := range vu.b.cfg.Env {
-		_ = obj.Set(k, v)
-	}
-	for k, v := range extra {
-		_ = obj.Set(k, v)
-	}
+	obj := vu.rt.NewDynamicObject(&envVars{rt: vu.rt, run: vu.b.cfg.Env, scenario: extra})
 	if extra == nil {
 		vu.envs[nil] = obj
 	}

@@ -461,3 +461,46 @@ func TestScenarioExecAndEnv(t *testing.T) {
 }
 
 var _ runner.Script = (*js.Bundle)(nil)
+
+// __ENV behaves as a plain object of strings, and each VU's changes stay its
+// own (the variables themselves are shared by every VU).
+func TestEnvIsPerVU(t *testing.T) {
+	t.Parallel()
+	h := newHost(`
+		export function change() {
+			__ENV.ADDED = 'x'; __ENV.FOO = 'changed'; delete __ENV.GONE; __ENV.NUM = 5;
+		}
+		export function look() {
+			return { keys: Object.keys(__ENV), json: JSON.stringify(__ENV), foo: __ENV.FOO, gone: __ENV.GONE,
+				has: 'GONE' in __ENV, num: __ENV.NUM, missing: __ENV.NOPE, type: typeof __ENV.FOO };
+		}`, nil)
+	h.env = map[string]string{"FOO": "run", "GONE": "soon"}
+	b := h.mustBundle(t)
+	one, err := b.NewVU(context.Background(), h.state(t, 1))
+	require.NoError(t, err)
+	defer one.Close()
+	two, err := b.NewVU(context.Background(), h.state(t, 2))
+	require.NoError(t, err)
+	defer two.Close()
+
+	_, err = one.Call(context.Background(), "change", nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"keys":["ADDED","FOO","NUM"],"json":"{\"ADDED\":\"x\",\"FOO\":\"changed\",\"NUM\":5}",
+		"foo":"changed","has":false,"num":5,"type":"string"}`, call(t, one, "look"))
+	assert.JSONEq(t, `{"keys":["FOO","GONE"],"json":"{\"FOO\":\"run\",\"GONE\":\"soon\"}",
+		"foo":"run","gone":"soon","has":true,"type":"string"}`, call(t, two, "look"))
+}
+
+// A Go module's exports are made on first use, and once: the default export's
+// functions are the named ones.
+func TestGoModuleExportsAreShared(t *testing.T) {
+	t.Parallel()
+	h := newHost(`import k6, { sleep, check } from 'k6';
+		const { group } = require('k6');
+		export default function () {}
+		export function probe() {
+			return { same: k6.sleep === sleep && k6.check === check && k6.group === group, type: typeof sleep };
+		}`, nil)
+	v, _ := h.vu(t)
+	assert.JSONEq(t, `{"same":true,"type":"function"}`, call(t, v, "probe"))
+}
