@@ -1,8 +1,10 @@
 package load_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -193,4 +195,42 @@ func TestLoadArchiveFileAndStdin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/home/alice/t/-", script.Entry, "a script on standard input imports relative to the working directory")
 	assert.Contains(t, script.Files(), "/home/alice/t/lib/greet.js")
+}
+
+// An archive as k6 v2.2 writes it (every option key, "options": null in the
+// scenario, "dependencies", ./-less names, the main script as a hard link)
+// loads and keeps its options.
+func TestLoadArchiveMadeByK6(t *testing.T) {
+	t.Parallel()
+	meta, err := os.ReadFile("testdata/k6-v2.2-metadata.json")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	add := func(h *tar.Header, body string) {
+		h.Size = int64(len(body))
+		require.NoError(t, tw.WriteHeader(h))
+		_, err := tw.Write([]byte(body))
+		require.NoError(t, err)
+	}
+	add(&tar.Header{Name: "metadata.json", Mode: 0o644}, string(meta))
+	add(&tar.Header{Name: "data", Mode: 0o644}, `const cfg = JSON.parse(open('./cfg.json'));
+export const options = { vus: 1 };
+export default function () { console.log(cfg.name + ' ' + __ENV.WHO); }`)
+	for _, d := range []string{"file", "file/home", "file/home/nobody", "file/home/nobody/t"} {
+		add(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}, "")
+	}
+	add(&tar.Header{Name: "file/home/nobody/t/cfg.json", Mode: 0o644}, `{"name":"x"}`)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "file/home/nobody/t/script.js", Typeflag: tar.TypeLink, Linkname: "data"}))
+	require.NoError(t, tw.Close())
+
+	arc, err := archive.Read(&buf)
+	require.NoError(t, err)
+	cfg := config(fstest.MapFS{})
+	cfg.RuntimeEnv = nil
+	test, err := load.FromArchive(arc, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "/home/nobody/t/script.js", test.Entry)
+	assert.Equal(t, int64(4), test.Options.Iterations.Int64, "the archive's options, not the script's")
+	assert.Equal(t, "shared-iterations", test.Options.Scenarios["default"].Type())
+	assert.Equal(t, "k6", test.Env["WHO"], "the archive's -e variables")
 }
