@@ -7,7 +7,9 @@ package testrun
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -164,7 +166,7 @@ func (r *Run) Start(ctx context.Context) error {
 
 func (r *Run) run(ctx context.Context) {
 	defer close(r.done)
-	res, runErr := r.runner.Run(ctx)
+	res, runErr := r.runRunner(ctx)
 	r.result = Result{Duration: res.Duration, SetupData: res.SetupData}
 	r.engine.SetTestRunDuration(res.Duration)
 	r.result.Thresholds = r.engine.FinalizeThresholds(res.Duration)
@@ -189,6 +191,19 @@ func (r *Run) run(ctx context.Context) {
 	if err := r.fan.Stop(); err != nil {
 		r.cfg.Logger.WithError(err).Error("an output failed")
 	}
+}
+
+// runRunner runs the runner; a Go panic in it (a bug, in minik6 or an
+// extension) is the run's error, with exit code 109, instead of a crash.
+func (r *Run) runRunner(ctx context.Context) (res runner.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprintf("a Go panic stopped the test: %v", p)
+			r.cfg.Logger.WithField("stack", string(debug.Stack())).Debug(msg)
+			err = exitcode.Errorf(exitcode.GoPanic, "%s", msg)
+		}
+	}()
+	return r.runner.Run(ctx)
 }
 
 // outcome is the error a run ends with, by k6's precedence: a script error,

@@ -3,6 +3,7 @@ package testrun_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/minik6/minik6/exitcode"
+	"github.com/minik6/minik6/js/modules"
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/k6"
 	"github.com/minik6/minik6/load"
@@ -209,4 +211,33 @@ func TestStartFailsWithABadOutput(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, exitcode.InvalidConfig, exitcode.Of(err))
 	assert.ErrorContains(t, err, "invalid output type 'nope'")
+}
+
+// panicky panics in the init context of its third instance: with one VU, the
+// VU that runs setup(), made on the run's own goroutine.
+var panickyInstances atomic.Int64
+
+func init() {
+	modules.Register("k6/x/testrun-panicky", modules.ModuleFunc(func(vu modules.VU) modules.Instance {
+		if panickyInstances.Add(1) == 3 {
+			panic("extension bug")
+		}
+		return panickyInstance{}
+	}))
+}
+
+type panickyInstance struct{}
+
+func (panickyInstance) Exports() modules.Exports { return modules.Exports{} }
+
+// A Go panic on the run's own goroutine ends the run with exit code 109, not
+// a crash.
+func TestGoPanicIsTheRunsError(t *testing.T) {
+	t.Parallel()
+	test := loadScript(t, `import 'k6/x/testrun-panicky';
+		export const options = { vus: 1, iterations: 1 };
+		export default function () {}`)
+	_, res := minik6test.RunTest(t, test, testrun.Config{})
+	assert.Equal(t, exitcode.GoPanic, exitcode.Of(res.Err))
+	assert.ErrorContains(t, res.Err, "extension bug")
 }
