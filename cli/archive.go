@@ -20,13 +20,9 @@ its consolidated options and its -e variables. Run it anywhere with
 "minik6 run archive.tar": it needs nothing but the archive.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			logger, err := newLogger(stderr, rf.logFormat, rf.verbose)
+			logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
 			if err != nil {
-				return exitcode.Wrap(exitcode.InvalidConfig, err)
-			}
-			fail := func(err error) error {
-				logger.Error(err.Error())
-				return &reportedError{err}
+				return err
 			}
 			test, err := loadTest(cmd, &rf, env, args[0], logger, logger)
 			if err != nil {

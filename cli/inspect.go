@@ -26,13 +26,9 @@ K6_* variables) with the test's total duration and the most VUs it needs, as
 k6-operator reads them.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			logger, err := newLogger(stderr, rf.logFormat, false)
+			logger, fail, err := commandLogger(stderr, rf.logFormat, false)
 			if err != nil {
-				return exitcode.Wrap(exitcode.InvalidConfig, err)
-			}
-			fail := func(err error) error {
-				logger.Error(err.Error())
-				return &reportedError{err}
+				return err
 			}
 			test, err := loadTest(cmd, &rf, env, args[0], logger, logger)
 			if err != nil {

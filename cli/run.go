@@ -64,13 +64,9 @@ func addLoadFlags(f *pflag.FlagSet, rf *runFlags) {
 // runTest is the whole `run` command: flags to a loaded test, the test run,
 // the summary, and the exit code.
 func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]string, stdout, stderr io.Writer) error {
-	logger, err := newLogger(stderr, rf.logFormat, rf.verbose)
+	logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
 	if err != nil {
-		return exitcode.Wrap(exitcode.InvalidConfig, err)
-	}
-	fail := func(err error) error {
-		logger.Error(err.Error())
-		return &reportedError{err}
+		return err
 	}
 
 	console := logrus.FieldLogger(logger)
@@ -185,6 +181,21 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// commandLogger makes a command's logger, writing to stderr, and its fail
+// function, which logs an error once and returns it marked as reported. A bad
+// --log-format is the error (exit code 104).
+func commandLogger(stderr io.Writer, format string, verbose bool) (*logrus.Logger, func(error) error, error) {
+	logger, err := newLogger(stderr, format, verbose)
+	if err != nil {
+		return nil, nil, exitcode.Wrap(exitcode.InvalidConfig, err)
+	}
+	fail := func(err error) error {
+		logger.Error(err.Error())
+		return &reportedError{err}
+	}
+	return logger, fail, nil
 }
 
 // newLogger makes a logrus logger writing to w in the given format.
