@@ -99,7 +99,7 @@ ratio empty json_out "empty with --out json=/dev/null / without" ">= 50 %"
 
 measure sleep_1000 "$tmp/sleep_1000.js" -v
 report sleep_1000
-python3 -c 'import sys; p=float(open(sys.argv[1]).read().split()[1]); print("sleep_1000: peak RSS per VU %.1f KB (goal <= 74 KB: half of k6's 148-160 KB)" % (p/1000))' "$tmp/sleep_1000.runs.median"
+python3 -c 'import sys; p=float(open(sys.argv[1]).read().split()[1]); print("sleep_1000: peak RSS per VU %.1f KB (goal <= 74 KB: half of k6, 148-160 KB)" % (p/1000))' "$tmp/sleep_1000.runs.median"
 
 go build -o "$tmp/target" "$here/target"
 "$tmp/target" > "$tmp/target.url" &
