@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -191,6 +192,13 @@ func loadConfig(cmd *cobra.Command, rf *runFlags, env map[string]string, logger,
 		if cfg.ConfigFile, err = options.Parse(data); err != nil {
 			return invalid(fmt.Errorf("config file %s: %w", rf.configFile, err))
 		}
+		var file struct {
+			Collectors map[string]json.RawMessage `json:"collectors"`
+		}
+		if err := json.Unmarshal(data, &file); err != nil {
+			return invalid(fmt.Errorf("config file %s: collectors: %w", rf.configFile, err))
+		}
+		cfg.Collectors = file.Collectors
 	}
 	var err error
 	if cfg.Env, err = options.FromEnv(env); err != nil {

@@ -101,12 +101,14 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		return fail(err)
 	}
 	opts := test.Options
-	if !rf.quiet {
-		writeBanner(stdout, script, rf.out, opts.ExecutionSegment, run.Runner().Overview())
-	}
-
 	stopSignals := handleSignals(run, logger)
 	defer stopSignals()
+	if err := run.StartOutputs(); err != nil {
+		return fail(err)
+	}
+	if !rf.quiet {
+		writeBanner(stdout, script, run.OutputDescriptions(), opts.ExecutionSegment, run.Runner().Overview())
+	}
 	if err := run.Start(context.Background()); err != nil {
 		return fail(err)
 	}

@@ -51,6 +51,16 @@ func Wrap(code Code, err error) error {
 	return &Error{Code: code, Err: err}
 }
 
+// WrapDefault attaches code to err unless err already carries a code; a nil
+// err stays nil.
+func WrapDefault(code Code, err error) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: code, Err: err}
+}
+
 // Errorf formats an error that carries code.
 func Errorf(code Code, format string, args ...any) error {
 	return &Error{Code: code, Err: fmt.Errorf(format, args...)}

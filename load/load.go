@@ -47,6 +47,8 @@ type Config struct {
 	// ConfigFile, Env and CLI are the option layers the caller read; the script
 	// layer comes from the test itself.
 	ConfigFile, Env, CLI options.Options
+	// Collectors are the config file's "collectors" (settings by output name).
+	Collectors map[string]json.RawMessage
 	// NoThresholds drops every threshold (--no-thresholds).
 	NoThresholds bool
 	// RuntimeEnv are the -e variables; they reach __ENV and an archive.
@@ -87,6 +89,8 @@ type Test struct {
 	// Env is what __ENV holds.
 	RuntimeEnv map[string]string
 	Env        map[string]string
+	// Collectors are the config file's settings by output name.
+	Collectors map[string]json.RawMessage
 	// FromArchive is the archive the test was loaded from, nil for a script.
 	FromArchive *archive.Archive
 }
@@ -158,7 +162,7 @@ func FromArchive(arc *archive.Archive, cfg Config) (*Test, error) {
 
 func newTest(cfg Config, entry, pwd string, fsys fs.FS, runtimeEnv map[string]string, arc *archive.Archive) (*Test, error) {
 	t := &Test{
-		FS: fsys, Entry: path.Clean(entry), Pwd: pwd, RuntimeEnv: runtimeEnv, FromArchive: arc,
+		FS: fsys, Entry: path.Clean(entry), Pwd: pwd, RuntimeEnv: runtimeEnv, FromArchive: arc, Collectors: cfg.Collectors,
 		Layers: Layers{ConfigFile: cfg.ConfigFile, Env: cfg.Env, CLI: cfg.CLI},
 	}
 	if t.RuntimeEnv == nil {

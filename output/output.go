@@ -111,6 +111,11 @@ type Params struct {
 	SystemTags []string
 	// Ext is the `ext` option; the csv output reads ext.csv.
 	Ext map[string]stdjson.RawMessage
+	// Cloud is the `cloud` option (raw JSON, nil when unset).
+	Cloud stdjson.RawMessage
+	// Collectors are the config file's "collectors": settings by output
+	// name, as k6's config file keeps them (collectors.cloud).
+	Collectors map[string]stdjson.RawMessage
 	// Env is the environment the K6_CSV_* variables come from.
 	Env map[string]string
 	// StdOut is where "json", "json=-" and "csv=-" write; os.Stdout if nil.

@@ -98,11 +98,16 @@ func (s *ExecutionState) IterationsInterrupted() int64 {
 	return s.sum(func(c *IterationCounters) int64 { return c.interrupted.Load() })
 }
 
-// SetOnAbort installs the function Abort calls once, to stop the run.
+// SetOnAbort installs the function Abort calls once, to stop the run; it is
+// called at once when the run was aborted before (a signal during start-up).
 func (s *ExecutionState) SetOnAbort(f func()) {
 	s.statusMu.Lock()
 	s.onAbort = f
+	aborted := s.abortedBy != nil
 	s.statusMu.Unlock()
+	if aborted {
+		f()
+	}
 }
 
 // Abort marks the run as aborted (exit 108 unless cause says otherwise) and stops

@@ -56,8 +56,10 @@ type Run struct {
 	fan    *output.FanOut
 	runner *runner.Runner
 
-	startOnce sync.Once
-	done      chan struct{}
+	outputsOnce sync.Once
+	outputsErr  error
+	startOnce   sync.Once
+	done        chan struct{}
 	result    Result
 	// outputStop is the cause an output stopped the run with, if one did.
 	outputStop atomic.Pointer[error]
@@ -109,10 +111,11 @@ func New(t *load.Test, cfg Config) (*Run, error) {
 	}
 	outs, err := output.NewAll(cfg.Outputs, output.Params{
 		Thresholds: thresholds, SubMetrics: subs, SystemTags: opts.GetSystemTags(),
-		Ext: opts.Ext, Env: cfg.Env, StdOut: cfg.StdOut, Logger: cfg.Logger,
+		Ext: opts.Ext, Cloud: opts.Cloud, Collectors: t.Collectors,
+		Env: cfg.Env, StdOut: cfg.StdOut, Logger: cfg.Logger,
 	})
 	if err != nil {
-		return invalid(err)
+		return nil, exitcode.WrapDefault(exitcode.InvalidConfig, err)
 	}
 	r := &Run{
 		test: t, cfg: cfg, engine: engine, outs: outs, fan: output.NewFanOut(engine, outs, 0),
@@ -148,14 +151,33 @@ func (r *Run) Engine() *metrics.Engine { return r.engine }
 // Runner is the run's runner (the overview of its scenarios, handleSummary).
 func (r *Run) Runner() *runner.Runner { return r.runner }
 
+// StartOutputs starts the outputs (the cloud output creates its test run
+// then), once; Start calls it when the caller has not. An output that fails to
+// start is the error: its own exit code, or 104.
+func (r *Run) StartOutputs() error {
+	r.outputsOnce.Do(func() {
+		r.outputsErr = exitcode.WrapDefault(exitcode.InvalidConfig, r.fan.Start())
+	})
+	return r.outputsErr
+}
+
+// OutputDescriptions names the outputs, as the banner before a test lists
+// them ("json (out.json)"); after StartOutputs they may say more.
+func (r *Run) OutputDescriptions() []string {
+	out := make([]string, len(r.outs))
+	for i, o := range r.outs {
+		out[i] = o.Description()
+	}
+	return out
+}
+
 // Start starts the outputs, then the run in the background: VU
 // initialisation, the pause gate, setup, the scenarios, teardown. An output
-// that fails to start is the error (exit 104), and nothing runs.
+// that fails to start is the error, and nothing runs.
 func (r *Run) Start(ctx context.Context) error {
 	err := errors.New("testrun: Start called twice")
 	r.startOnce.Do(func() {
-		if err = r.fan.Start(); err != nil {
-			err = exitcode.Wrap(exitcode.InvalidConfig, err)
+		if err = r.StartOutputs(); err != nil {
 			close(r.done)
 			return
 		}

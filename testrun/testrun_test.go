@@ -241,3 +241,20 @@ func TestGoPanicIsTheRunsError(t *testing.T) {
 	assert.Equal(t, exitcode.GoPanic, exitcode.Of(res.Err))
 	assert.ErrorContains(t, res.Err, "extension bug")
 }
+
+// A stop before the run starts (a signal while the outputs start) ends it at
+// once with the stop's cause.
+func TestStopBeforeStart(t *testing.T) {
+	t.Parallel()
+	test := loadScript(t, `export const options = { vus: 1, duration: '30s' };
+		export default function () {}`)
+	run, err := testrun.New(test, testrun.Config{})
+	require.NoError(t, err)
+	run.Stop(exitcode.Errorf(exitcode.ExternalAbort, "signal"))
+	start := time.Now()
+	require.NoError(t, run.Start(context.Background()))
+	res := run.Wait()
+	assert.Equal(t, exitcode.ExternalAbort, exitcode.Of(res.Err))
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Zero(t, run.Status().Completed)
+}
