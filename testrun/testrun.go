@@ -60,7 +60,7 @@ type Run struct {
 	outputsErr  error
 	startOnce   sync.Once
 	done        chan struct{}
-	result    Result
+	result      Result
 	// outputStop is the cause an output stopped the run with, if one did.
 	outputStop atomic.Pointer[error]
 }
