@@ -180,3 +180,28 @@ export function handleSummary(data) { return { stdout: JSON.stringify(data.setup
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	assert.JSONEq(t, `{"token":"abc","n":2}`, res.Stdout)
 }
+
+// The config file is --config, else K6_CONFIG, else k6's default
+// ($XDG_CONFIG_HOME/k6/config.json), read only when it exists.
+func TestConfigFileLocations(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "xdg", "k6"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "xdg", "k6", "config.json"), []byte(`{"iterations": 3}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "env.json"), []byte(`{"iterations": 2}`), 0o600))
+	src := `export default function () { console.log('i'); }`
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want int
+	}{
+		"default file":          {map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "xdg")}, 3},
+		"K6_CONFIG wins":        {map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "xdg"), "K6_CONFIG": filepath.Join(dir, "env.json")}, 2},
+		"no default file is ok": {map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "none")}, 1},
+	} {
+		res := minik6test.Run(t, minik6test.RunOptions{Source: src, Env: tc.env})
+		require.Equal(t, 0, res.ExitCode, "%s: %s", name, res.Stderr)
+		assert.Len(t, res.Console, tc.want, name)
+	}
+	res := minik6test.Run(t, minik6test.RunOptions{Source: src, Env: map[string]string{"K6_CONFIG": filepath.Join(dir, "missing.json")}})
+	assert.Equal(t, 104, res.ExitCode, "an explicit file must exist: %s", res.Stderr)
+}

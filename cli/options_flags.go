@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -184,23 +182,11 @@ func loadConfig(cmd *cobra.Command, rf *runFlags, env map[string]string, logger,
 		return load.Config{}, exitcode.Wrap(exitcode.InvalidConfig, err)
 	}
 	cfg := load.Config{Logger: logger, Console: console}
-	if rf.configFile != "" {
-		data, err := os.ReadFile(rf.configFile)
-		if err != nil {
-			return invalid(fmt.Errorf("--config: %w", err))
-		}
-		if cfg.ConfigFile, err = options.Parse(data); err != nil {
-			return invalid(fmt.Errorf("config file %s: %w", rf.configFile, err))
-		}
-		var file struct {
-			Collectors map[string]json.RawMessage `json:"collectors"`
-		}
-		if err := json.Unmarshal(data, &file); err != nil {
-			return invalid(fmt.Errorf("config file %s: collectors: %w", rf.configFile, err))
-		}
-		cfg.Collectors = file.Collectors
+	file, err := readConfigFile(configFilePath(rf.configFile, env))
+	if err != nil {
+		return invalid(err)
 	}
-	var err error
+	cfg.ConfigFile, cfg.Collectors = file.Options, file.Collectors
 	if cfg.Env, err = options.FromEnv(env); err != nil {
 		return invalid(err)
 	}

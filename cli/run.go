@@ -95,7 +95,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	}
 	run, err := testrun.New(test, testrun.Config{
 		Outputs: rf.out, Breakdown: rf.summaryMode == "full" && !rf.noSummary,
-		Env: env, StdOut: stdout, Logger: logger,
+		Env: env, Version: version, StdOut: stdout, Logger: logger,
 	})
 	if err != nil {
 		return fail(err)

@@ -118,6 +118,8 @@ type Params struct {
 	Collectors map[string]stdjson.RawMessage
 	// Env is the environment the K6_CSV_* variables come from.
 	Env map[string]string
+	// Version is minik6's version, which the cloud output reports.
+	Version string
 	// StdOut is where "json", "json=-" and "csv=-" write; os.Stdout if nil.
 	StdOut io.Writer
 	// Logger reports write errors as they happen; nil logs nothing.

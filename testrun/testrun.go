@@ -38,6 +38,8 @@ type Config struct {
 	Breakdown bool
 	// Env is the environment outputs read their K6_* settings from.
 	Env map[string]string
+	// Version is minik6's version, for outputs that report it.
+	Version string
 	// StdOut is where outputs that write to standard output write.
 	StdOut io.Writer
 	// Logger logs the run's events.
@@ -112,7 +114,7 @@ func New(t *load.Test, cfg Config) (*Run, error) {
 	outs, err := output.NewAll(cfg.Outputs, output.Params{
 		Thresholds: thresholds, SubMetrics: subs, SystemTags: opts.GetSystemTags(),
 		Ext: opts.Ext, Cloud: opts.Cloud, Collectors: t.Collectors,
-		Env: cfg.Env, StdOut: cfg.StdOut, Logger: cfg.Logger,
+		Env: cfg.Env, Version: cfg.Version, StdOut: cfg.StdOut, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, exitcode.WrapDefault(exitcode.InvalidConfig, err)
