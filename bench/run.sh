@@ -2,6 +2,7 @@
 # Whole-binary benchmarks of minik6 (make bench). Usage: bench/run.sh BINARY
 #   DUR=10s   duration of the throughput runs      RUNS=3   runs of each (the median is kept)
 #   LONG=60   seconds of the memory-flatness run (0 skips it)
+#   LONG_FLAGS="--out cloud"   flags of the memory-flatness run
 # Prints iterations/s (from --summary-export), peak RSS (VmHWM) and the ratios the
 # issues ask for. Everything runs on this machine; the HTTP run targets a server on
 # 127.0.0.1 that this script starts and stops.
@@ -108,8 +109,14 @@ for _ in $(seq 50); do [ -s "$tmp/target.url" ] && break; sleep 0.1; done
 measure http_get "$tmp/http_get.js" -e "BASE_URL=$(head -1 "$tmp/target.url")"
 report http_get
 
+# --out cloud against the local target standing in for the cloud API.
+export K6_CLOUD_HOST="$(head -1 "$tmp/target.url")" K6_CLOUD_TOKEN=bench
+for _ in $(seq "$RUNS"); do measure cloud_out "$tmp/empty.js" --out cloud; done
+report cloud_out
+ratio empty cloud_out "empty with --out cloud / without" ">= 60 %"
+
 if [ "$LONG" -gt 0 ]; then
-  "$BIN" run --quiet --no-summary "$tmp/long.js" &
+  "$BIN" run --quiet --no-summary ${LONG_FLAGS:-} "$tmp/long.js" &
   pid=$!
   rss10=0
   for t in $(seq "$LONG"); do

@@ -21,6 +21,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/metrics"
 
 	// So do the outputs.
+	_ "github.com/minik6/minik6/output/cloud"
 	_ "github.com/minik6/minik6/output/csv"
 	_ "github.com/minik6/minik6/output/json"
 )

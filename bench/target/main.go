@@ -1,6 +1,8 @@
 // Command target is the local HTTP target of the whole-binary benchmarks: it listens
 // on 127.0.0.1 (a free port unless -addr says otherwise), prints its base URL on the
-// first line of stdout, and answers every request with 200 "ok".
+// first line of stdout, and answers every request with 200 "ok" — except
+// POST /v1/tests, which it answers as the k6 cloud creates a test run, so that
+// it also serves as the cloud API of --out cloud benchmarks.
 package main
 
 import (
@@ -22,7 +24,13 @@ func main() {
 	fmt.Printf("http://%s\n", ln.Addr())
 	_ = os.Stdout.Sync()
 	body := []byte("ok")
-	log.Fatal(http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	created := []byte(`{"reference_id":"bench"}`)
+	log.Fatal(http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/tests" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(created)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write(body)
 	})))
