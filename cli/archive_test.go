@@ -21,9 +21,22 @@ import (
 // command runs the binary with args in dir and returns its exit code and streams.
 func command(t *testing.T, dir string, stdin io.Reader, args ...string) (int, string, string) {
 	t.Helper()
+	return run(t, dir, stdin, nil, args...)
+}
+
+// commandEnv is command with env added to the environment (which has no K6_*
+// variables of the test process).
+func commandEnv(t *testing.T, dir string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	return run(t, dir, nil, env, args...)
+}
+
+func run(t *testing.T, dir string, stdin io.Reader, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command(minik6test.Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Stdin = stdin
+	cmd.Env = minik6test.Environ(env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

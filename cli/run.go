@@ -20,9 +20,12 @@ import (
 // runFlags are the `run` command's flags beyond the options layer.
 type runFlags struct {
 	quiet, noSummary, verbose, includeSystemEnv, noColor bool
-	summaryMode, logFormat, consoleOutput                string
-	summaryExport, configFile                            string
-	env, out                                             []string
+	// cloudArchive attaches the archive to the cloud test run that --out
+	// cloud creates (cloud run --local-execution).
+	cloudArchive                          bool
+	summaryMode, logFormat, consoleOutput string
+	summaryExport, configFile             string
+	env, out                              []string
 }
 
 func newRunCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
@@ -95,7 +98,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	}
 	run, err := testrun.New(test, testrun.Config{
 		Outputs: rf.out, Breakdown: rf.summaryMode == "full" && !rf.noSummary,
-		Env: env, Version: version, StdOut: stdout, Logger: logger,
+		Env: env, Version: version, StdOut: stdout, Logger: logger, AttachArchive: rf.cloudArchive,
 	})
 	if err != nil {
 		return fail(err)

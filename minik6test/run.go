@@ -92,7 +92,7 @@ func Run(t testing.TB, opts RunOptions) Result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = opts.Dir
-	cmd.Env = environ(opts.Env)
+	cmd.Env = Environ(opts.Env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -118,9 +118,9 @@ func Run(t testing.TB, opts RunOptions) Result {
 	return res
 }
 
-// environ is the test process's environment without K6_* variables, with extra
-// on top.
-func environ(extra map[string]string) []string {
+// Environ is the test process's environment without K6_* variables, with
+// extra on top: what Run gives the binary.
+func Environ(extra map[string]string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "K6_") {

@@ -120,6 +120,9 @@ type Params struct {
 	Env map[string]string
 	// Version is minik6's version, which the cloud output reports.
 	Version string
+	// AttachArchive makes the cloud output attach the test's archive to the
+	// test run it creates (cloud run --local-execution).
+	AttachArchive bool
 	// StdOut is where "json", "json=-" and "csv=-" write; os.Stdout if nil.
 	StdOut io.Writer
 	// Logger reports write errors as they happen; nil logs nothing.

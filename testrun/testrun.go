@@ -40,6 +40,9 @@ type Config struct {
 	Env map[string]string
 	// Version is minik6's version, for outputs that report it.
 	Version string
+	// AttachArchive makes the cloud output attach the test's archive to the
+	// test run it creates (cloud run --local-execution).
+	AttachArchive bool
 	// StdOut is where outputs that write to standard output write.
 	StdOut io.Writer
 	// Logger logs the run's events.
@@ -114,7 +117,7 @@ func New(t *load.Test, cfg Config) (*Run, error) {
 	outs, err := output.NewAll(cfg.Outputs, output.Params{
 		Thresholds: thresholds, SubMetrics: subs, SystemTags: opts.GetSystemTags(),
 		Ext: opts.Ext, Cloud: opts.Cloud, Collectors: t.Collectors,
-		Env: cfg.Env, Version: cfg.Version, StdOut: cfg.StdOut, Logger: cfg.Logger,
+		Env: cfg.Env, Version: cfg.Version, AttachArchive: cfg.AttachArchive, StdOut: cfg.StdOut, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, exitcode.WrapDefault(exitcode.InvalidConfig, err)

@@ -2,6 +2,7 @@ package testrun_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -257,4 +258,31 @@ func TestStopBeforeStart(t *testing.T) {
 	assert.Equal(t, exitcode.ExternalAbort, exitcode.Of(res.Err))
 	assert.Less(t, time.Since(start), 10*time.Second)
 	assert.Zero(t, run.Status().Completed)
+}
+
+// Every way a run ends gives the cloud's run status (cloud-protocol §3.3).
+func TestRunStatusOfEveryEnd(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		src  string
+		want output.RunStatus
+	}{
+		"normal":            {`export default function () {}`, output.RunFinished},
+		"iteration error":   {`export default function () { throw new Error('x'); }`, output.RunFinished},
+		"thresholds at end": {`export const options = { thresholds: { iterations: ['count>5'] } }; export default function () {}`, output.RunFinished},
+		"abortOnFail":       {`export const options = { vus: 1, duration: '30s', thresholds: { iterations: [{ threshold: 'count<1', abortOnFail: true }] } }; export default function () {}`, output.RunAbortedThreshold},
+		"test.abort":        {`import exec from 'k6/execution'; export default function () { exec.test.abort(); }`, output.RunAbortedUser},
+		"setup exception":   {`export function setup() { throw new Error('x'); } export default function () {}`, output.RunAbortedScriptError},
+		"setup timeout":     {`export const options = { setupTimeout: '100ms' }; export function setup() { while (true) {} } export default function () {}`, output.RunAbortedLimit},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			arg := "status-" + strings.ReplaceAll(name, " ", "-")
+			_, _ = minik6test.RunTest(t, loadScript(t, tc.src), testrun.Config{Outputs: []string{"testrun-recorder=" + arg}, ThresholdInterval: 100 * time.Millisecond})
+			recordersMu.Lock()
+			rec := recorders[arg]
+			recordersMu.Unlock()
+			assert.Equal(t, tc.want, rec.status)
+		})
+	}
 }

@@ -54,6 +54,7 @@ type Output struct {
 	cfg     cloud.Config
 	logger  logrus.FieldLogger
 	version string
+	attach  bool // attach the archive to the created test run
 	sysTags []string
 	test    *load.Test
 	stop    func(error)
@@ -116,7 +117,10 @@ func New(arg string, p output.Params) (metrics.Output, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, exitcode.Errorf(exitcode.GenericEngineError, "could not create the 'cloud' output: %v", err)
 	}
-	return &Output{cfg: cfg, logger: logger, version: p.Version, sysTags: p.SystemTags, done: make(chan struct{})}, nil
+	return &Output{
+		cfg: cfg, logger: logger, version: p.Version, attach: p.AttachArchive, sysTags: p.SystemTags,
+		done: make(chan struct{}),
+	}, nil
 }
 
 // SetTest gives the output the loaded test: its options, its name, its env.
@@ -206,13 +210,21 @@ func (o *Output) createTestRun(req runner.Requirements) error {
 			thresholds[selector] = append(thresholds[selector], th.Source)
 		}
 	}
-	resp, err := o.client.CreateTestRun(&cloud.TestRun{
+	run := &cloud.TestRun{
 		Name:       o.testName(),
 		ProjectID:  o.cfg.ProjectID.Int64,
 		VUsMax:     req.MaxVUs,
 		Thresholds: thresholds,
 		Duration:   int64(req.TotalDuration / time.Second),
-	})
+	}
+	if o.attach {
+		arc, err := o.test.Archive(o.version)
+		if err != nil {
+			return exitcode.Wrap(exitcode.GenericEngineError, err)
+		}
+		run.Archive = arc
+	}
+	resp, err := o.client.CreateTestRun(run)
 	if err != nil {
 		return exitcode.Wrap(exitcode.GenericEngineError, err)
 	}
