@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/guregu/null.v3"
 
 	"github.com/minik6/minik6/cloud"
@@ -27,13 +28,25 @@ import (
 const progressInterval = 2 * time.Second
 
 func newCloudCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
+	var rf runFlags
+	var cf cloudFlags
 	cmd := &cobra.Command{
 		Use:   "cloud",
 		Short: "run tests in the k6 cloud (Grafana Cloud k6), and log in to it",
 		Long: `Run a test in the k6 cloud ("cloud run"), upload it without running it
 ("cloud upload"), run it here while the cloud collects the results
-("cloud run --local-execution"), and log in ("cloud login").`,
+("cloud run --local-execution"), and log in ("cloud login"). "cloud script.js"
+is the deprecated form of "cloud run script.js".`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			fmt.Fprintln(stderr, `Running tests directly with "minik6 cloud <file>" is deprecated, use "minik6 cloud run <file>" instead`)
+			return runCloudTest(cmd, args[0], &rf, &cf, env, stdout, stderr)
+		},
 	}
+	addCloudRunFlags(cmd.Flags(), &rf, &cf)
 	cmd.AddCommand(newCloudLoginCommand(env, stdout, stderr), newCloudRunCommand(env, stdout, stderr),
 		newCloudUploadCommand(env, stdout, stderr))
 	return cmd
@@ -187,20 +200,30 @@ run in the cloud. With --local-execution the test runs here and the cloud
 collects its results, as "run --out cloud" does, with the archive attached.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cf.localExecution {
-				if !cf.noArchiveUpload {
-					rf.cloudArchive = true
-				}
-				rf.out = append(rf.out, "cloud")
-				return runTest(cmd, args[0], &rf, env, stdout, stderr)
-			}
-			return cloudRun(cmd, args[0], &rf, &cf, env, stdout, stderr, false)
+			return runCloudTest(cmd, args[0], &rf, &cf, env, stdout, stderr)
 		},
 	}
-	f := cmd.Flags()
+	addCloudRunFlags(cmd.Flags(), &rf, &cf)
+	return cmd
+}
+
+// runCloudTest is `cloud run`: in the cloud, or here with --local-execution.
+func runCloudTest(cmd *cobra.Command, script string, rf *runFlags, cf *cloudFlags, env map[string]string,
+	stdout, stderr io.Writer,
+) error {
+	if cf.localExecution {
+		rf.cloudArchive = !cf.noArchiveUpload
+		rf.out = append(rf.out, "cloud")
+		return runTest(cmd, script, rf, env, stdout, stderr)
+	}
+	return cloudRun(cmd, script, rf, cf, env, stdout, stderr, false)
+}
+
+// addCloudRunFlags declares the flags of `cloud run`.
+func addCloudRunFlags(f *pflag.FlagSet, rf *runFlags, cf *cloudFlags) {
 	f.SortFlags = false
 	addOptionFlags(f)
-	addLoadFlags(f, &rf)
+	addLoadFlags(f, rf)
 	f.BoolVar(&cf.localExecution, "local-execution", false, "run the test here and stream the results to the cloud")
 	f.BoolVar(&cf.noArchiveUpload, "no-archive-upload", false, "with --local-execution, don't attach the archive to the test run")
 	f.BoolVar(&cf.exitOnRunning, "exit-on-running", false, "exit when the test run reaches the running state")
@@ -213,7 +236,6 @@ collects its results, as "run --out cloud" does, with the archive attached.`,
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
 	f.BoolVar(&rf.noColor, "no-color", false, "no colours in the output")
-	return cmd
 }
 
 func newCloudUploadCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {

@@ -181,3 +181,15 @@ func TestCloudRunNeedsAToken(t *testing.T) {
 	assert.True(t, strings.Contains(stderr, "cloud login"))
 	assert.Empty(t, fake.Requests())
 }
+
+// "cloud script.js" is the deprecated form of "cloud run script.js".
+func TestCloudDeprecatedForm(t *testing.T) {
+	t.Parallel()
+	fake := minik6test.NewFakeCloud(t)
+	dir := t.TempDir()
+	script := writeTest(t, dir)
+	code, _, stderr := cloudCommand(t, fake, dir, nil, nil, "cloud", "-q", script)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "is deprecated")
+	assert.Len(t, fake.RequestsTo(minik6test.RouteArchiveUpload), 1)
+}
