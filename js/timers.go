@@ -34,20 +34,9 @@ func newTimers(vu *VU, loop *eventLoop) *timers {
 	return ts
 }
 
-// install defines setTimeout, clearTimeout, setInterval and clearInterval.
-func (ts *timers) install(rt *sobek.Runtime) error {
-	for name, fn := range map[string]func(sobek.FunctionCall) sobek.Value{
-		"setTimeout":    func(c sobek.FunctionCall) sobek.Value { return ts.set(c, false) },
-		"setInterval":   func(c sobek.FunctionCall) sobek.Value { return ts.set(c, true) },
-		"clearTimeout":  ts.clear,
-		"clearInterval": ts.clear,
-	} {
-		if err := rt.Set(name, fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// setTimeout and setInterval are the globals of those names.
+func (ts *timers) setTimeout(c sobek.FunctionCall) sobek.Value  { return ts.set(c, false) }
+func (ts *timers) setInterval(c sobek.FunctionCall) sobek.Value { return ts.set(c, true) }
 
 func (ts *timers) set(call sobek.FunctionCall, repeat bool) sobek.Value {
 	rt := ts.vu.rt

@@ -491,8 +491,8 @@ func (vu *VU) envObject(extra map[string]string) sobek.Value {
 	return obj
 }
 
-// installGlobals sets up the init context: __ENV, __VU, __ITER, console, open,
-// require.
+// installGlobals sets up the init context: __ENV, __VU, __ITER, open, require,
+// and the lazy globals (console, timers…: see globals.go).
 func (vu *VU) installGlobals(id uint64) error {
 	rt := vu.rt
 	g := rt.GlobalObject()
@@ -511,22 +511,10 @@ func (vu *VU) installGlobals(id uint64) error {
 	if err := g.DefineAccessorProperty("__ITER", iter, nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
 		return err
 	}
-	// console is made on first use: many VUs never log, and it saves each of
-	// them a handful of function objects.
-	lazyConsole := func(sobek.FunctionCall) sobek.Value {
-		c := newConsole(vu)
-		if err := g.DefineDataProperty("console", c, sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE); err != nil {
-			panic(err)
-		}
-		return c
-	}
-	if err := g.DefineAccessorProperty("console", rt.ToValue(lazyConsole), nil, sobek.FLAG_TRUE, sobek.FLAG_FALSE); err != nil {
+	if err := vu.installLazyGlobals(); err != nil {
 		return err
 	}
 	if err := rt.Set("open", vu.open); err != nil {
-		return err
-	}
-	if err := vu.timers.install(rt); err != nil {
 		return err
 	}
 	return rt.Set("require", func(specifier string) sobek.Value {

@@ -504,3 +504,23 @@ func TestGoModuleExportsAreShared(t *testing.T) {
 	v, _ := h.vu(t)
 	assert.JSONEq(t, `{"same":true,"type":"function"}`, call(t, v, "probe"))
 }
+
+// The lazy globals (console, timers) behave as plain globals.
+func TestLazyGlobals(t *testing.T) {
+	t.Parallel()
+	h := newHost(`
+		export default function () {}
+		export function probe() {
+			const before = Object.getOwnPropertyNames(globalThis).includes('setTimeout');
+			const types = [typeof console, typeof setTimeout, typeof setInterval, typeof clearTimeout, typeof clearInterval].join(',');
+			const own = Object.getOwnPropertyNames(globalThis).includes('setTimeout');
+			const same = setTimeout === globalThis.setTimeout;
+			globalThis.clearInterval = 5;
+			setInterval = 'replaced';
+			return { before, types, own, same, inGlobal: 'console' in globalThis, replaced: [clearInterval, setInterval],
+				hasOwn: globalThis.hasOwnProperty('console'), unknown: typeof notAGlobal };
+		}`, nil)
+	v, _ := h.vu(t)
+	assert.JSONEq(t, `{"before":false,"types":"object,function,function,function,function","own":true,"same":true,
+		"inGlobal":true,"replaced":[5,"replaced"],"hasOwn":true,"unknown":"undefined"}`, call(t, v, "probe"))
+}
