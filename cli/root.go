@@ -14,7 +14,9 @@ import (
 	"github.com/minik6/minik6/exitcode"
 
 	// The built-in JavaScript modules register themselves.
+	_ "github.com/minik6/minik6/js/modules/crypto"
 	_ "github.com/minik6/minik6/js/modules/data"
+	_ "github.com/minik6/minik6/js/modules/encoding"
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/http"
 	_ "github.com/minik6/minik6/js/modules/k6"

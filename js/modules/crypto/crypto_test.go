@@ -1,0 +1,82 @@
+package crypto_test
+
+import (
+	"testing"
+
+	logtest "github.com/sirupsen/logrus/hooks/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/minik6/minik6/js/modules/crypto"
+	"github.com/minik6/minik6/minik6test"
+	"github.com/minik6/minik6/testrun"
+)
+
+// run runs src's default function once and returns its console lines; errors
+// logged (exceptions in iterations) are in logged.
+func run(t *testing.T, src string) ([]string, error) {
+	lines, _, err := runLogged(t, src)
+	return lines, err
+}
+
+func runLogged(t *testing.T, src string) (lines, logged []string, err error) {
+	t.Helper()
+	logger, logs := logtest.NewNullLogger()
+	console, consoleHook := logtest.NewNullLogger()
+	test, err := minik6test.LoadScript(src, logger, console, nil)
+	require.NoError(t, err)
+	_, res := minik6test.RunTest(t, test, testrun.Config{Logger: logger})
+	for _, e := range consoleHook.AllEntries() {
+		lines = append(lines, e.Message)
+	}
+	for _, e := range logs.AllEntries() {
+		logged = append(logged, e.Message)
+	}
+	return lines, logged, res.Err
+}
+
+func TestHashes(t *testing.T) {
+	t.Parallel()
+	lines, err := run(t, `import crypto, { sha256, hmac, md5 } from 'k6/crypto';
+		export default function () {
+			console.log(sha256('hello', 'hex'));
+			console.log(crypto.sha1('hello', 'hex') + ' ' + md5('hello', 'hex'));
+			console.log(crypto.sha512('hello', 'base64').slice(0, 20));
+			console.log(hmac('sha256', 'key', 'message', 'hex'));
+			const h = crypto.createHash('sha256'); h.update('hel'); h.update('lo');
+			console.log(String(h.digest('hex') === sha256('hello', 'hex')));
+			const m = crypto.createHMAC('sha1', 'k'); m.update('data');
+			console.log(m.digest('hex'));
+			const rb = crypto.randomBytes(16);
+			console.log((rb instanceof ArrayBuffer) + ' ' + rb.byteLength);
+			console.log(sha256(new Uint8Array([104, 105]).buffer, 'hex'));
+			console.log(sha256('', 'base64rawurl') + ' ' + crypto.sha384('a', 'base64url').length);
+			console.log(String(crypto.md5('x', 'binary') instanceof ArrayBuffer) + ' ' + crypto.sha512_256('x').length);
+		}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+		"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d 5d41402abc4b2a76b9719d911017c592",
+		"m3HSJL1i83hdltRq0+o9",
+		"6e9ef29b75fffc5b7abae527d58fdadb2fe42e7219011976917343065f58ed4a",
+		"true",
+		"970dc226f21e3c274024b9a9f5ccbf8fe4acaaa0",
+		"true 16",
+		"8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4",
+		"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU 64",
+		"true 64",
+	}, lines)
+}
+
+func TestBadArguments(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		`import { sha256 } from 'k6/crypto'; export default function () { sha256('a', 'hexx'); }`: "invalid output encoding: hexx",
+		`import { hmac } from 'k6/crypto'; export default function () { hmac('sha3', 'k', 'd'); }`: "invalid algorithm: sha3",
+	} {
+		_, logged, err := runLogged(t, `export const options = { iterations: 1 };`+src)
+		require.NoError(t, err, "an exception in an iteration is logged, the run goes on")
+		require.Len(t, logged, 1)
+		assert.Contains(t, logged[0], want)
+	}
+}
