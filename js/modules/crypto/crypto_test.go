@@ -71,7 +71,7 @@ func TestHashes(t *testing.T) {
 func TestBadArguments(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{
-		`import { sha256 } from 'k6/crypto'; export default function () { sha256('a', 'hexx'); }`: "invalid output encoding: hexx",
+		`import { sha256 } from 'k6/crypto'; export default function () { sha256('a', 'hexx'); }`:  "invalid output encoding: hexx",
 		`import { hmac } from 'k6/crypto'; export default function () { hmac('sha3', 'k', 'd'); }`: "invalid algorithm: sha3",
 	} {
 		_, logged, err := runLogged(t, `export const options = { iterations: 1 };`+src)
