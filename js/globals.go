@@ -2,6 +2,8 @@ package js
 
 import (
 	"github.com/grafana/sobek"
+
+	"github.com/minik6/minik6/js/modules"
 )
 
 // lazyGlobals sits between the global object and Object.prototype: a global
@@ -35,13 +37,17 @@ func (vu *VU) installLazyGlobals() error {
 	return g.SetPrototype(lazy)
 }
 
-// Get makes the global key and defines it on the global object.
+// Get makes the global key and defines it on the global object: one of the
+// script host's own, or one a module registered (modules.RegisterGlobal).
 func (l *lazyGlobals) Get(key string) sobek.Value {
-	make, ok := globalMakers[key]
-	if !ok {
+	var v sobek.Value
+	if make, ok := globalMakers[key]; ok {
+		v = make(l.vu)
+	} else if make, ok := modules.Global(key); ok {
+		v = l.vu.rt.ToValue(make(l.vu))
+	} else {
 		return nil
 	}
-	v := make(l.vu)
 	l.define(key, v)
 	return v
 }
@@ -59,7 +65,10 @@ func (l *lazyGlobals) define(key string, v sobek.Value) {
 
 // Has reports whether key is a lazy global.
 func (l *lazyGlobals) Has(key string) bool {
-	_, ok := globalMakers[key]
+	if _, ok := globalMakers[key]; ok {
+		return true
+	}
+	_, ok := modules.Global(key)
 	return ok
 }
 

@@ -170,6 +170,36 @@ func Register(name string, m Module) {
 	registry[name] = m
 }
 
+var (
+	globalsMu sync.RWMutex
+	globals   = map[string]func(vu VU) any{}
+)
+
+// RegisterGlobal makes a global that scripts use without an import (crypto,
+// TextEncoder…): make builds its value for a VU the first time a script of
+// that VU looks the name up (many never do, and a VU saves the memory). A
+// duplicate name is a programming error: RegisterGlobal panics; call it from
+// an init function.
+func RegisterGlobal(name string, make func(vu VU) any) {
+	if name == "" || make == nil {
+		panic(fmt.Sprintf("modules.RegisterGlobal: %q needs a name and a maker", name))
+	}
+	globalsMu.Lock()
+	defer globalsMu.Unlock()
+	if _, dup := globals[name]; dup {
+		panic(fmt.Sprintf("modules.RegisterGlobal: global %q is already registered", name))
+	}
+	globals[name] = make
+}
+
+// Global returns the maker of the global registered as name.
+func Global(name string) (func(vu VU) any, bool) {
+	globalsMu.RLock()
+	defer globalsMu.RUnlock()
+	make, ok := globals[name]
+	return make, ok
+}
+
 // Get returns the module registered as name.
 func Get(name string) (Module, bool) {
 	registryMu.RLock()
