@@ -38,6 +38,9 @@ type Config struct {
 	Console logrus.FieldLogger
 	// Registry holds the run's metrics; scripts declare custom metrics in it.
 	Registry *metrics.Registry
+	// Remote are remote modules already at hand, by URL (an archive's): they
+	// are not fetched again.
+	Remote map[string][]byte
 }
 
 // Bundle is a loaded test script: its parsed modules, shared by every VU.
@@ -122,14 +125,21 @@ func NewBundle(entry string, cfg Config) (*Bundle, error) {
 // OptionsJSON is the script's exported `options` as JSON, nil when it has none.
 func (b *Bundle) OptionsJSON() []byte { return b.optionsJSON }
 
-// Files returns a copy of every file the bundle read (modules and open()ed
-// files), by absolute slash path.
-func (b *Bundle) Files() map[string][]byte {
+// Files returns a copy of every local file the bundle read (modules and
+// open()ed files), by absolute slash path.
+func (b *Bundle) Files() map[string][]byte { return b.filesWhere(false) }
+
+// Remote returns a copy of every remote module the bundle read, by URL.
+func (b *Bundle) Remote() map[string][]byte { return b.filesWhere(true) }
+
+func (b *Bundle) filesWhere(remote bool) map[string][]byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make(map[string][]byte, len(b.files))
+	out := map[string][]byte{}
 	for p, data := range b.files {
-		out[p] = data
+		if isRemote(p) == remote {
+			out[p] = data
+		}
 	}
 	return out
 }
@@ -145,6 +155,7 @@ func (b *Bundle) NewVU(ctx context.Context, state *runner.VUState) (runner.VU, e
 // fileURL is how a path appears in stack traces and messages.
 func fileURL(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }
 
+// readFile reads the file or remote module at a location, once.
 func (b *Bundle) readFile(p string) ([]byte, error) {
 	b.mu.Lock()
 	data, ok := b.files[p]
@@ -152,7 +163,14 @@ func (b *Bundle) readFile(p string) ([]byte, error) {
 	if ok {
 		return data, nil
 	}
-	data, err := fs.ReadFile(b.cfg.FS, strings.TrimPrefix(p, "/"))
+	var err error
+	switch data, ok = b.cfg.Remote[p]; {
+	case ok:
+	case isRemote(p):
+		data, err = fetchRemote(p)
+	default:
+		data, err = fs.ReadFile(b.cfg.FS, strings.TrimPrefix(p, "/"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +192,7 @@ func scrubPathErr(err error) error {
 // parse compiles a file as an ES module, or, when it has no import or export
 // statement, as a CommonJS module.
 func (b *Bundle) parse(p string, src []byte) (*sobek.SourceTextModuleRecord, *cjsProgram, error) {
-	rec, err := sobek.ParseModule(fileURL(p), string(src), b.resolve)
+	rec, err := sobek.ParseModule(locationURL(p), string(src), b.resolve)
 	if err != nil {
 		return nil, nil, syntaxError(reparse(p, src, err, parser.IsModule))
 	}
@@ -284,13 +302,21 @@ func (b *Bundle) dirOf(referrer any) string {
 		p, ok := b.paths[rec]
 		b.mu.Unlock()
 		if ok {
-			return path.Dir(p)
+			return dirOf(p)
 		}
 	}
 	if p, ok := referrer.(string); ok {
-		return path.Dir(p)
+		return dirOf(p)
 	}
-	return path.Dir(b.entry)
+	return dirOf(b.entry)
+}
+
+// dirOf is the directory (for a URL, the base) of a module location.
+func dirOf(location string) string {
+	if isRemote(location) {
+		return remoteDir(location)
+	}
+	return path.Dir(location)
 }
 
 // nameOf names the module that imports another, for messages.
@@ -300,15 +326,21 @@ func (b *Bundle) nameOf(referrer any) string {
 		p, ok := b.paths[rec]
 		b.mu.Unlock()
 		if ok {
-			return fileURL(p)
+			return locationURL(p)
 		}
 	}
-	return fileURL(b.entry)
+	return locationURL(b.entry)
 }
 
-// resolvePath turns a file specifier into an absolute path.
+// resolvePath turns a specifier into a module location: an absolute path, or
+// a URL for a remote module and for relative imports inside one.
 func (b *Bundle) resolvePath(dir, specifier string) (string, error) {
 	switch {
+	case isRemote(specifier):
+		return resolveRemote("", specifier)
+	case isRemote(dir) && (strings.HasPrefix(specifier, "./") || strings.HasPrefix(specifier, "../") ||
+		strings.HasPrefix(specifier, "/")):
+		return resolveRemote(dir, specifier)
 	case strings.HasPrefix(specifier, "file://"):
 		u, err := url.Parse(specifier)
 		if err != nil {
@@ -320,7 +352,7 @@ func (b *Bundle) resolvePath(dir, specifier string) (string, error) {
 	case strings.HasPrefix(specifier, "./"), strings.HasPrefix(specifier, "../"):
 		return path.Join(dir, specifier), nil
 	case strings.Contains(specifier, "://"):
-		return "", fmt.Errorf("the module %q can't be loaded: minik6 loads only local files and k6/* modules", specifier)
+		return "", fmt.Errorf("the module %q can't be loaded: minik6 loads local files, https:// URLs and k6/* modules", specifier)
 	}
 	return "", fmt.Errorf("the module %q can't be resolved: use a relative path (./%s) or a k6/* module", specifier, specifier)
 }

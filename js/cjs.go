@@ -25,7 +25,7 @@ var cjsParams = []string{"exports", "require", "module", "__filename", "__dirnam
 // built around the parsed file's syntax tree rather than around its text, so
 // every position in stack traces and errors is the file's own.
 func compileCJS(p string, src []byte) (*cjsProgram, error) {
-	parsed, err := sobek.Parse(fileURL(p), string(src))
+	parsed, err := sobek.Parse(locationURL(p), string(src))
 	if err != nil {
 		return nil, syntaxError(reparse(p, src, err))
 	}

@@ -12,7 +12,7 @@ import (
 // Sobek's compile functions flatten into a message; it returns err when the
 // second parse finds nothing.
 func reparse(p string, src []byte, err error, opts ...parser.Option) error {
-	if _, perr := parser.ParseFile(nil, fileURL(p), string(src), 0, opts...); perr != nil {
+	if _, perr := parser.ParseFile(nil, locationURL(p), string(src), 0, opts...); perr != nil {
 		return perr
 	}
 	return err

@@ -530,11 +530,15 @@ func (vu *VU) installGlobals(id uint64) error {
 func (vu *VU) callerDir() string {
 	frames := vu.rt.CaptureCallStack(3, nil)
 	for _, f := range frames {
-		if name := f.SrcName(); strings.HasPrefix(name, "file://") {
+		name := f.SrcName()
+		if strings.HasPrefix(name, "file://") {
 			return path.Dir(strings.TrimPrefix(name, "file://"))
 		}
+		if isRemote(name) {
+			return remoteDir(name)
+		}
 	}
-	return path.Dir(vu.b.entry)
+	return dirOf(vu.b.entry)
 }
 
 // open reads a file in the init context: as a string, or as an ArrayBuffer with
@@ -544,9 +548,12 @@ func (vu *VU) open(name string, mode ...string) sobek.Value {
 	if vu.active {
 		panic(rt.NewGoError(errors.New(`the "open()" function is only available in the init stage (i.e. the global scope)`)))
 	}
-	p := name
-	if !strings.HasPrefix(p, "/") {
-		p = path.Join(vu.callerDir(), name)
+	p, err := vu.b.resolvePath(vu.callerDir(), name)
+	if err != nil && !strings.HasPrefix(name, "/") {
+		p, err = vu.b.resolvePath(vu.callerDir(), "./"+name) // open('data.json') is relative too
+	}
+	if err != nil {
+		panic(rt.NewGoError(fmt.Errorf("open %s: %v", name, err)))
 	}
 	data, err := vu.b.readFile(p)
 	if err != nil {

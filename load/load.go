@@ -176,8 +176,12 @@ func newTest(cfg Config, entry, pwd string, fsys fs.FS, runtimeEnv map[string]st
 
 	t.Registry = metrics.NewRegistry()
 	t.Builtins = metrics.RegisterBuiltins(t.Registry)
+	var remote map[string][]byte
+	if arc != nil {
+		remote = arc.Remote
+	}
 	b, err := js.NewBundle(t.Entry, js.Config{
-		FS: fsys, Env: t.Env, Logger: cfg.Logger, Console: cfg.Console, Registry: t.Registry,
+		FS: fsys, Env: t.Env, Logger: cfg.Logger, Console: cfg.Console, Registry: t.Registry, Remote: remote,
 	})
 	if err != nil {
 		return nil, err
@@ -237,8 +241,9 @@ func archiveOptions(raw json.RawMessage) (options.Options, error) {
 	return o, nil
 }
 
-// Files returns every file the test read, by absolute slash path: the main
-// script, its modules and the files it open()ed.
+// Files returns every local file the test read, by absolute slash path: the
+// main script, its modules and the files it open()ed. (Remote modules are in
+// the bundle's Remote.)
 func (t *Test) Files() map[string][]byte { return t.Bundle.Files() }
 
 // Archive packs the test as `k6 archive` does: the consolidated options, the
@@ -257,7 +262,7 @@ func (t *Test) Archive(version string) (*archive.Archive, error) {
 	return &archive.Archive{
 		Type: "js", Options: opts, Filename: fileURL(t.Entry), Pwd: fileURL(t.Pwd),
 		Env: maps.Clone(t.RuntimeEnv), CompatibilityMode: "extended", K6Version: version, Goos: runtime.GOOS,
-		Data: data, Files: files,
+		Data: data, Files: files, Remote: t.Bundle.Remote(),
 	}, nil
 }
 

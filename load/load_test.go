@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -233,4 +236,26 @@ export default function () { console.log(cfg.name + ' ' + __ENV.WHO); }`)
 	assert.Equal(t, int64(4), test.Options.Iterations.Int64, "the archive's options, not the script's")
 	assert.Equal(t, "shared-iterations", test.Options.Scenarios["default"].Type())
 	assert.Equal(t, "k6", test.Env["WHO"], "the archive's -e variables")
+}
+
+// Remote modules go into the archive, and the archive runs without fetching
+// them again.
+func TestArchiveCarriesRemoteModules(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte("export const v = 'remote';"))
+	}))
+	fsys := fstest.MapFS{"home/alice/t/r.js": {Data: []byte(`import { v } from '` + srv.URL + `/lib/v.js';
+export default function () {}`)}}
+	test, err := load.Load("r.js", config(fsys))
+	require.NoError(t, err)
+	arc := roundTrip(t, test)
+	assert.Equal(t, map[string][]byte{srv.URL + "/lib/v.js": []byte("export const v = 'remote';")}, arc.Remote)
+	srv.Close()
+	again, err := load.FromArchive(arc, config(fstest.MapFS{}))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, hits.Load())
+	assert.Contains(t, again.Bundle.Remote(), srv.URL+"/lib/v.js")
 }
