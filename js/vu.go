@@ -173,7 +173,9 @@ func (vu *VU) State() *runner.VUState {
 
 // InitEnv returns what the init context offers modules.
 func (vu *VU) InitEnv() *modules.InitEnv {
-	return &modules.InitEnv{Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger, Shared: &vu.b.shared}
+	return &modules.InitEnv{
+		Registry: vu.b.cfg.Registry, Logger: vu.b.cfg.Logger, Shared: &vu.b.shared, ReadFile: vu.readFile,
+	}
 }
 
 // RegisterCallback reserves a slot in the VU's event loop; see
@@ -541,6 +543,19 @@ func (vu *VU) callerDir() string {
 	return dirOf(vu.b.entry)
 }
 
+// readFile reads the file name, relative to the calling script.
+func (vu *VU) readFile(name string) ([]byte, error) {
+	p, err := vu.b.resolvePath(vu.callerDir(), name)
+	if err != nil && !strings.HasPrefix(name, "/") {
+		p, err = vu.b.resolvePath(vu.callerDir(), "./"+name) // open('data.json') is relative too
+	}
+	if err != nil {
+		return nil, err
+	}
+	data, err := vu.b.readFile(p)
+	return data, scrubPathErr(err)
+}
+
 // open reads a file in the init context: as a string, or as an ArrayBuffer with
 // mode "b".
 func (vu *VU) open(name string, mode ...string) sobek.Value {
@@ -548,16 +563,9 @@ func (vu *VU) open(name string, mode ...string) sobek.Value {
 	if vu.active {
 		panic(rt.NewGoError(errors.New(`the "open()" function is only available in the init stage (i.e. the global scope)`)))
 	}
-	p, err := vu.b.resolvePath(vu.callerDir(), name)
-	if err != nil && !strings.HasPrefix(name, "/") {
-		p, err = vu.b.resolvePath(vu.callerDir(), "./"+name) // open('data.json') is relative too
-	}
+	data, err := vu.readFile(name)
 	if err != nil {
 		panic(rt.NewGoError(fmt.Errorf("open %s: %v", name, err)))
-	}
-	data, err := vu.b.readFile(p)
-	if err != nil {
-		panic(rt.NewGoError(fmt.Errorf("open %s: %v", name, scrubPathErr(err))))
 	}
 	if len(mode) > 0 && mode[0] == "b" {
 		return rt.ToValue(rt.NewArrayBuffer(append([]byte(nil), data...)))

@@ -116,6 +116,10 @@ type InitEnv struct {
 	Logger logrus.FieldLogger
 	// Shared holds values made once per run and shared by every VU.
 	Shared *Shared
+	// ReadFile reads a file as open() does: a name relative to the calling
+	// script, read once per run and kept with the test's files (an archive
+	// carries it). Call it from the init context, on the VU's goroutine.
+	ReadFile func(name string) ([]byte, error)
 }
 
 // Shared is a run's store of values that every VU shares (k6/data's
