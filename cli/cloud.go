@@ -307,11 +307,15 @@ func cloudRun(cmd *cobra.Command, script string, rf *runFlags, cf *cloudFlags, e
 	if err != nil {
 		return failed(err)
 	}
+	project, err := cfg.Project(logger)
+	if err != nil {
+		return failed(err)
+	}
 	var resp *cloud.CreateTestRunResponse
 	if uploadOnly {
-		resp, err = client.UploadTestOnly(name, cfg.ProjectID.Int64, arc)
+		resp, err = client.UploadTestOnly(name, project, arc)
 	} else {
-		resp, err = client.StartCloudTestRun(name, cfg.ProjectID.Int64, arc)
+		resp, err = client.StartCloudTestRun(name, project, arc)
 	}
 	if err != nil {
 		return failed(err)

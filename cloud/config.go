@@ -8,6 +8,7 @@ import (
 	"gopkg.in/guregu/null.v3"
 
 	"github.com/minik6/minik6/options"
+	"github.com/sirupsen/logrus"
 )
 
 // Config holds the settings of the cloud commands and of the cloud output. The
@@ -223,4 +224,23 @@ func URLForResults(refID string, config Config) string {
 		return config.TestRunDetails.String
 	}
 	return config.WebAppURL.String + "/runs/" + refID
+}
+
+// Project returns the project a test runs in (cloud-protocol §9.3): the
+// configured projectID; without one, the stack's default project that login
+// saved (with a warning); without that, 0 (the cloud chooses) — unless a stack
+// is configured, which then lacks its default project.
+func (c Config) Project(logger logrus.FieldLogger) (int64, error) {
+	if c.ProjectID.Int64 > 0 {
+		return c.ProjectID.Int64, nil
+	}
+	if c.DefaultProjectID.Int64 > 0 {
+		logger.Warnf("No projectID specified, using default project of the %s stack", c.StackURL.String)
+		return c.DefaultProjectID.Int64, nil
+	}
+	if c.StackID.Int64 != 0 {
+		return 0, errors.New("default stack configured but the default project ID is not available - " +
+			"please run `minik6 cloud login` to refresh your configuration")
+	}
+	return 0, nil
 }

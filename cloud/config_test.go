@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	logtest "github.com/sirupsen/logrus/hooks/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/guregu/null.v3"
@@ -439,4 +440,30 @@ func TestGetTemporaryCloudConfig(t *testing.T) {
 	assert.True(t, strings.HasPrefix(errText(t, err), "invalid options.cloud: "))
 	_, err = GetTemporaryCloudConfig(nil, map[string]json.RawMessage{LegacyCloudConfigKey: json.RawMessage(`1`)})
 	assert.True(t, strings.HasPrefix(errText(t, err), "invalid options.ext.loadimpact: "))
+}
+
+func TestProject(t *testing.T) {
+	t.Parallel()
+	logger, hook := logtest.NewNullLogger()
+	for name, tc := range map[string]struct {
+		cfg     Config
+		want    int64
+		warn    bool
+		wantErr string
+	}{
+		"configured":        {Config{ProjectID: null.IntFrom(7), DefaultProjectID: null.IntFrom(2)}, 7, false, ""},
+		"stack default":     {Config{DefaultProjectID: null.IntFrom(2), StackURL: null.StringFrom("https://s.grafana.net")}, 2, true, ""},
+		"none":              {Config{}, 0, false, ""},
+		"stack, no default": {Config{StackID: null.IntFrom(5)}, 0, false, "default stack configured but the default project ID is not available"},
+	} {
+		hook.Reset()
+		got, err := tc.cfg.Project(logger)
+		if tc.wantErr != "" {
+			assert.ErrorContains(t, err, tc.wantErr, name)
+			continue
+		}
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.want, got, name)
+		assert.Equal(t, tc.warn, len(hook.AllEntries()) == 1, name)
+	}
 }

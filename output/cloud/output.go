@@ -210,9 +210,13 @@ func (o *Output) createTestRun(req runner.Requirements) error {
 			thresholds[selector] = append(thresholds[selector], th.Source)
 		}
 	}
+	project, err := o.cfg.Project(o.logger)
+	if err != nil {
+		return exitcode.Wrap(exitcode.GenericEngineError, err)
+	}
 	run := &cloud.TestRun{
 		Name:       o.testName(),
-		ProjectID:  o.cfg.ProjectID.Int64,
+		ProjectID:  project,
 		VUsMax:     req.MaxVUs,
 		Thresholds: thresholds,
 		Duration:   int64(req.TotalDuration / time.Second),
