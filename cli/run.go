@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/minik6/minik6/api"
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/testrun"
@@ -22,7 +24,12 @@ type runFlags struct {
 	quiet, noSummary, verbose, includeSystemEnv, noColor bool
 	// cloudArchive attaches the archive to the cloud test run that --out
 	// cloud creates (cloud run --local-execution).
-	cloudArchive                          bool
+	cloudArchive bool
+	// address is where the REST API listens ("" for nowhere); linger keeps
+	// the process up after the test, the API answering, until a signal or a
+	// REST stop.
+	address                               string
+	linger                                bool
 	summaryMode, logFormat, consoleOutput string
 	summaryExport, configFile             string
 	env, out                              []string
@@ -49,6 +56,8 @@ teardown(), then print the end-of-test summary.`,
 	f.StringArrayVarP(&rf.out, "out", "o", nil, "write samples to an output: `TYPE[=ARG]`, e.g. json=out.json or csv=out.csv")
 	f.StringVar(&rf.summaryExport, "summary-export", "", "write the end-of-test summary as JSON to this file")
 	addLoadFlags(f, &rf)
+	f.StringVarP(&rf.address, "address", "a", "", "serve the REST API at this `host:port` (also K6_ADDRESS); off when empty")
+	f.BoolVarP(&rf.linger, "linger", "l", false, "after the test, keep the process and its REST API up until a signal or a REST stop (also K6_LINGER)")
 	f.StringVar(&rf.consoleOutput, "console-output", "", "redirect console.* output to this file")
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
@@ -83,15 +92,17 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		console = cl
 	}
 
+	if err := apiFlagsFromEnv(cmd, rf, env); err != nil {
+		return fail(err)
+	}
 	test, err := loadTest(cmd, rf, env, script, logger, console)
 	if err != nil {
 		return fail(err)
 	}
-	if test.Options.Paused.Bool {
-		// A paused test waits for the REST API to resume it; minik6 has none yet,
-		// so it would wait forever.
+	if test.Options.Paused.Bool && rf.address == "" {
+		// Only the REST API resumes a paused test: without it, it would wait forever.
 		return fail(exitcode.Errorf(exitcode.InvalidConfig,
-			"the paused option (--paused, K6_PAUSED) needs the REST API to resume the test, which minik6 does not have yet"))
+			"the paused option (--paused, K6_PAUSED) needs the REST API to resume the test: set --address (K6_ADDRESS) too"))
 	}
 	if len(rf.out) == 0 && env["K6_OUT"] != "" {
 		rf.out = []string{env["K6_OUT"]} // the flag wins over the variable, as in k6
@@ -104,7 +115,16 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		return fail(err)
 	}
 	opts := test.Options
-	stopSignals := handleSignals(run, logger)
+	var restAPI *api.Server
+	if rf.address != "" {
+		restAPI = api.New(run, logger)
+		if err := restAPI.Listen(rf.address); err != nil {
+			return fail(exitcode.Errorf(exitcode.RESTCannotStart, "the REST API can't listen: %v", err))
+		}
+		defer restAPI.Close()
+		logger.Debugf("the REST API listens on %s", restAPI.Addr())
+	}
+	stopSignals, signalled := handleSignals(run, logger)
 	defer stopSignals()
 	if err := run.StartOutputs(); err != nil {
 		return fail(err)
@@ -144,6 +164,9 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		}
 		logger.Error(msg)
 	}
+	if rf.linger {
+		linger(restAPI, signalled, logger)
+	}
 	if res.Err == nil {
 		return nil
 	}
@@ -153,15 +176,54 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	return fail(res.Err)
 }
 
+// apiFlagsFromEnv takes --address and --linger from K6_ADDRESS and K6_LINGER
+// when the flags are not set (commands without the flags take them from there
+// too). A K6_LINGER that is no boolean is an error (exit code 104).
+func apiFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) error {
+	f := cmd.Flags()
+	if v, ok := env["K6_ADDRESS"]; ok && !f.Changed("address") {
+		rf.address = v
+	}
+	if v, ok := env["K6_LINGER"]; ok && v != "" && !f.Changed("linger") {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return exitcode.Errorf(exitcode.InvalidConfig, "K6_LINGER=%q: want true or false", v)
+		}
+		rf.linger = b
+	}
+	return nil
+}
+
+// linger waits, after the test, for a signal or a stop through the REST API.
+func linger(restAPI *api.Server, signalled <-chan struct{}, logger logrus.FieldLogger) {
+	var stopped <-chan struct{} // nil without the API: only a signal ends it
+	if restAPI != nil {
+		stopped = restAPI.StopRequested()
+	}
+	logger.Info("the test is done; --linger keeps minik6 up until Ctrl+C or a stop through the REST API")
+	select {
+	case <-signalled:
+	case <-stopped:
+	}
+}
+
 // handleSignals stops the run gracefully on the first SIGINT or SIGTERM (exit
-// code 105) and exits at once on the second.
-func handleSignals(run *testrun.Run, logger logrus.FieldLogger) func() {
+// code 105) and exits at once on the second. The channel is closed on the
+// first signal (it ends a lingering process).
+func handleSignals(run *testrun.Run, logger logrus.FieldLogger) (func(), <-chan struct{}) {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
+	signalled := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-ch:
+			close(signalled)
+			select {
+			case <-run.Done():
+				return // lingering after the test: the signal only ends that
+			default:
+			}
 			logger.Warnf("stopping the test after a %s signal; send it again to stop at once", sig)
 			run.Stop(exitcode.Errorf(exitcode.ExternalAbort,
 				"test run was aborted because minik6 received a '%s' signal", sig))
@@ -175,7 +237,7 @@ func handleSignals(run *testrun.Run, logger logrus.FieldLogger) func() {
 		case <-done:
 		}
 	}()
-	return func() { signal.Stop(ch); close(done) }
+	return func() { signal.Stop(ch); close(done) }, signalled
 }
 
 // isTerminal reports whether w is a terminal.

@@ -61,6 +61,9 @@ type Runner struct {
 
 	gate   *gate
 	status atomic.Int32 // ExecutionStatus
+	// setupData is the setup data the VUs get: setup()'s, or what the REST
+	// API set (see external.go).
+	setupData atomic.Pointer[[]byte]
 
 	nextID uint64
 	idMu   sync.Mutex
@@ -250,8 +253,10 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 			}
 			return res, err
 		}
-		res.SetupData = data
+		r.SetSetupData(data)
 	}
+	// Without setup() here, the data is what the REST API set, if anything.
+	res.SetupData = r.SetupData()
 	r.pool.setSetupData(res.SetupData)
 
 	if r.exec.Aborted() == nil {
@@ -263,6 +268,7 @@ func (r *Runner) Run(parent context.Context) (Result, error) {
 	var teardownErr error
 	if !opts.NoTeardown.Bool && r.cfg.Script.HasFunction("teardown") {
 		r.setStatus(StatusTeardown)
+		res.SetupData = r.SetupData() // the REST API may have set it since
 		setupVU.state.setupData = res.SetupData
 		_, teardownErr = r.callWithTimeout(context.WithoutCancel(parent), setupVU, "teardown", res.SetupData,
 			opts.GetTeardownTimeout(), exitcode.TeardownTimeout, "teardown()")
