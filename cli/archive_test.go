@@ -87,10 +87,11 @@ func TestArchiveRunsAnywhere(t *testing.T) {
 	lines := consoleLines(t, console)
 	assert.Equal(t, []string{"hi bob archived", "hi bob archived", "hi bob archived", "hi bob archived"}, lines)
 
-	code, _, stderr = command(t, elsewhere, nil, "run", "-q", "--no-summary", "--console-output="+console,
+	console2 := filepath.Join(elsewhere, "console2.log")
+	code, _, stderr = command(t, elsewhere, nil, "run", "-q", "--no-summary", "--console-output="+console2,
 		"-e", "WHO=flag", "-u", "1", "-i", "2", arc)
 	assert.Equal(t, 99, code, "two iterations cross the archived threshold count==4: %s", stderr)
-	assert.Equal(t, []string{"hi bob flag", "hi bob flag"}, consoleLines(t, console))
+	assert.Equal(t, []string{"hi bob flag", "hi bob flag"}, consoleLines(t, console2))
 }
 
 func tarNames(t *testing.T, path string) []string {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -194,6 +195,11 @@ func loadConfig(cmd *cobra.Command, rf *runFlags, env map[string]string, logger,
 		return invalid(err)
 	}
 	cfg.NoThresholds, _ = cmd.Flags().GetBool("no-thresholds")
+	if v, ok := env["K6_NO_THRESHOLDS"]; ok && v != "" && !cmd.Flags().Changed("no-thresholds") {
+		if cfg.NoThresholds, err = strconv.ParseBool(v); err != nil {
+			return invalid(fmt.Errorf("K6_NO_THRESHOLDS=%q: want true or false", v))
+		}
+	}
 	if cfg.RuntimeEnv, err = runtimeEnv(rf.env); err != nil {
 		return invalid(err)
 	}

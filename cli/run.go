@@ -76,14 +76,24 @@ func addLoadFlags(f *pflag.FlagSet, rf *runFlags) {
 // runTest is the whole `run` command: flags to a loaded test, the test run,
 // the summary, and the exit code.
 func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]string, stdout, stderr io.Writer) error {
+	envErr := runFlagsFromEnv(cmd, rf, env)
 	logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
 	if err != nil {
 		return err
 	}
+	if envErr != nil {
+		return fail(envErr)
+	}
+	switch rf.summaryMode {
+	case "compact", "full", "disabled":
+	default:
+		return fail(exitcode.Errorf(exitcode.GenericEngineError, "--summary-mode %q: want compact, full or disabled", rf.summaryMode))
+	}
 
 	console := logrus.FieldLogger(logger)
 	if rf.consoleOutput != "" {
-		f, err := os.OpenFile(rf.consoleOutput, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		// k6 appends to the file: earlier runs' lines stay.
+		f, err := os.OpenFile(rf.consoleOutput, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return fail(exitcode.Errorf(exitcode.InvalidConfig, "--console-output: %v", err))
 		}
@@ -92,9 +102,6 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		console = cl
 	}
 
-	if err := apiFlagsFromEnv(cmd, rf, env); err != nil {
-		return fail(err)
-	}
 	test, err := loadTest(cmd, rf, env, script, logger, console)
 	if err != nil {
 		return fail(err)
@@ -176,20 +183,46 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	return fail(res.Err)
 }
 
-// apiFlagsFromEnv takes --address and --linger from K6_ADDRESS and K6_LINGER
-// when the flags are not set (commands without the flags take them from there
-// too). A K6_LINGER that is no boolean is an error (exit code 104).
-func apiFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) error {
+// runFlagsFromEnv takes each run flag that was not given from its K6_*
+// variable, as k6 does: K6_ADDRESS, K6_LINGER, K6_SUMMARY_MODE,
+// K6_SUMMARY_EXPORT, K6_CONSOLE_OUTPUT, K6_LOG_FORMAT, K6_QUIET, K6_NO_COLOR,
+// K6_NO_SUMMARY. A boolean that does not parse is an error (exit code 104).
+func runFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) error {
 	f := cmd.Flags()
-	if v, ok := env["K6_ADDRESS"]; ok && !f.Changed("address") {
-		rf.address = v
+	strs := []struct {
+		flag, name string
+		dst        *string
+	}{
+		{"address", "K6_ADDRESS", &rf.address},
+		{"summary-mode", "K6_SUMMARY_MODE", &rf.summaryMode},
+		{"summary-export", "K6_SUMMARY_EXPORT", &rf.summaryExport},
+		{"console-output", "K6_CONSOLE_OUTPUT", &rf.consoleOutput},
+		{"log-format", "K6_LOG_FORMAT", &rf.logFormat},
 	}
-	if v, ok := env["K6_LINGER"]; ok && v != "" && !f.Changed("linger") {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return exitcode.Errorf(exitcode.InvalidConfig, "K6_LINGER=%q: want true or false", v)
+	for _, s := range strs {
+		if v, ok := env[s.name]; ok && !f.Changed(s.flag) {
+			*s.dst = v
 		}
-		rf.linger = b
+	}
+	bools := []struct {
+		flag, name string
+		dst        *bool
+	}{
+		{"linger", "K6_LINGER", &rf.linger},
+		{"quiet", "K6_QUIET", &rf.quiet},
+		{"no-color", "K6_NO_COLOR", &rf.noColor},
+		{"no-summary", "K6_NO_SUMMARY", &rf.noSummary},
+	}
+	for _, b := range bools {
+		v, ok := env[b.name]
+		if !ok || v == "" || f.Changed(b.flag) {
+			continue
+		}
+		parsed, err := strconv.ParseBool(v)
+		if err != nil {
+			return exitcode.Errorf(exitcode.InvalidConfig, "%s=%q: want true or false", b.name, v)
+		}
+		*b.dst = parsed
 	}
 	return nil
 }
