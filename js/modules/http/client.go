@@ -1,0 +1,407 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/minik6/minik6/options"
+)
+
+// client is one VU's HTTP machinery, made from the run's options on the VU's
+// first request: its transport (own connection pool), its dialer that applies
+// hosts, dns, blacklistIPs, blockHostnames and localIPs, and the byte counts of
+// its connections.
+type client struct {
+	opts      *options.Options
+	transport *http.Transport
+	http      *http.Client
+	dialer    *net.Dialer
+	resolver  *resolver
+	localIPs  []net.IP
+	certs     []clientCert
+	fast      *fastPool
+	nextLocal atomic.Uint32
+
+	// sent and received count the bytes on the wire of every connection of the
+	// VU; they are written from the transport's goroutines.
+	sent, received atomic.Int64
+}
+
+func newClient(opts *options.Options) (*client, error) {
+	c := &client{opts: opts}
+	c.dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	c.resolver = newResolver(opts.DNS)
+	if opts.LocalIPs.Valid && opts.LocalIPs.String != "" {
+		ips, err := expandLocalIPs(opts.LocalIPs.String)
+		if err != nil {
+			return nil, err
+		}
+		c.localIPs = ips
+	}
+	tlsConf, err := tlsConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.certs, err = clientCerts(opts); err != nil {
+		return nil, err
+	}
+	perHost := int(opts.BatchPerHost.Int64)
+	if !opts.BatchPerHost.Valid {
+		perHost = options.DefaultBatchPerHost
+	}
+	batch := int(opts.Batch.Int64)
+	if !opts.Batch.Valid {
+		batch = options.DefaultBatch
+	}
+	idle := max(perHost, batch, 2)
+	c.transport = &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           c.dial,
+		TLSClientConfig:       tlsConf,
+		MaxIdleConns:          max(batch, 2) * 2,
+		MaxIdleConnsPerHost:   idle,
+		IdleConnTimeout:       60 * time.Second,
+		TLSHandshakeTimeout:   30 * time.Second,
+		DisableKeepAlives:     opts.NoConnectionReuse.Bool,
+		DisableCompression:    true, // we ask for and decode gzip, deflate, br and zstd ourselves
+		ForceAttemptHTTP2:     true,
+		ExpectContinueTimeout: time.Second,
+	}
+	if len(c.certs) > 0 {
+		c.transport.DialTLSContext = c.dialTLS
+	}
+	c.fast = newFastPool(c)
+	c.http = &http.Client{
+		Transport: c.transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // each hop is its own request, with its own samples
+		},
+	}
+	return c, nil
+}
+
+func (c *client) close() {
+	c.transport.CloseIdleConnections()
+	c.fast.closeIdle()
+}
+
+// dial resolves addr through hosts and dns, refuses blocked hosts and IPs, and
+// counts the connection's bytes.
+func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.opts.BlockHostnames) > 0 && c.opts.BlockHostnames.Match(host) {
+		return nil, &blockedError{code: codeBlockedHostname, msg: "hostname (" + host + ") is in a blocked pattern"}
+	}
+	if to, ok := lookupHosts(c.opts.Hosts, host, port); ok {
+		host, port, err = net.SplitHostPort(to)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		ip, err = c.resolver.resolve(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range c.opts.BlacklistIPs {
+		if n.Contains(ip) {
+			return nil, &blockedError{code: codeBlacklistedIP, msg: "IP (" + ip.String() + ") is in a blacklisted range (" + n.String() + ")"}
+		}
+	}
+	d := c.dialer
+	if len(c.localIPs) > 0 {
+		local := c.localIPs[int(c.nextLocal.Add(1)-1)%len(c.localIPs)]
+		dd := *c.dialer
+		dd.LocalAddr = &net.TCPAddr{IP: local}
+		d = &dd
+	}
+	conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, c: c}, nil
+}
+
+// countingConn counts the bytes a connection reads and writes.
+type countingConn struct {
+	net.Conn
+	c *client
+}
+
+func (cc *countingConn) Read(p []byte) (int, error) {
+	n, err := cc.Conn.Read(p)
+	cc.c.received.Add(int64(n))
+	return n, err
+}
+
+func (cc *countingConn) Write(p []byte) (int, error) {
+	n, err := cc.Conn.Write(p)
+	cc.c.sent.Add(int64(n))
+	return n, err
+}
+
+// lookupHosts applies the hosts option: an exact "host" or "host:port" entry,
+// or a "*.suffix" wildcard; the value is "ip", "ip:port" or another name.
+func lookupHosts(hosts map[string]string, host, port string) (string, bool) {
+	if len(hosts) == 0 {
+		return "", false
+	}
+	to, ok := hosts[net.JoinHostPort(host, port)]
+	if !ok {
+		to, ok = hosts[host]
+	}
+	if !ok {
+		best := ""
+		for pattern, v := range hosts {
+			if suffix, wild := strings.CutPrefix(pattern, "*"); wild && strings.HasSuffix(host, suffix) && len(pattern) > len(best) {
+				best, to, ok = pattern, v, true
+			}
+		}
+	}
+	if !ok {
+		return "", false
+	}
+	if _, _, err := net.SplitHostPort(to); err != nil {
+		to = net.JoinHostPort(strings.Trim(to, "[]"), port)
+	}
+	return to, true
+}
+
+// resolver applies the dns option: caching for ttl, picking one address by
+// select among those the policy allows.
+type resolver struct {
+	ttl     time.Duration
+	forever bool
+	sel     string
+	policy  string
+
+	lookup func(ctx context.Context, host string) ([]net.IP, error)
+
+	mu    sync.Mutex
+	cache map[string]*dnsEntry
+}
+
+type dnsEntry struct {
+	ips     []net.IP
+	expires time.Time
+	next    int
+}
+
+func newResolver(c options.DNSConfig) *resolver {
+	ttl, forever := c.GetTTL()
+	return &resolver{ttl: ttl, forever: forever, sel: c.GetSelect(), policy: c.GetPolicy(), cache: map[string]*dnsEntry{}, lookup: lookupIP}
+}
+
+// lookupIP is the system's resolution.
+func lookupIP(ctx context.Context, host string) ([]net.IP, error) {
+	return net.DefaultResolver.LookupIP(ctx, "ip", host)
+}
+
+func (r *resolver) resolve(ctx context.Context, host string) (net.IP, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.cache[host]
+	if e == nil || (!r.forever && !time.Now().Before(e.expires)) {
+		ips, err := r.lookup(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		ips = applyPolicy(ips, r.policy)
+		if len(ips) == 0 {
+			return nil, &net.DNSError{Err: "no IP for the host matches the DNS policy " + r.policy, Name: host, IsNotFound: true}
+		}
+		e = &dnsEntry{ips: ips, expires: time.Now().Add(r.ttl)}
+		if r.ttl > 0 || r.forever {
+			r.cache[host] = e
+		}
+	}
+	switch r.sel {
+	case "first":
+		return e.ips[0], nil
+	case "roundRobin":
+		ip := e.ips[e.next%len(e.ips)]
+		e.next++
+		return ip, nil
+	default:
+		return e.ips[rand.IntN(len(e.ips))], nil
+	}
+}
+
+func applyPolicy(ips []net.IP, policy string) []net.IP {
+	var v4, v6 []net.IP
+	for _, ip := range ips {
+		if ip.To4() != nil {
+			v4 = append(v4, ip)
+		} else {
+			v6 = append(v6, ip)
+		}
+	}
+	switch policy {
+	case "onlyIPv4":
+		return v4
+	case "onlyIPv6":
+		return v6
+	case "preferIPv6":
+		if len(v6) > 0 {
+			return v6
+		}
+		return v4
+	case "any":
+		return ips
+	default: // preferIPv4
+		if len(v4) > 0 {
+			return v4
+		}
+		return v6
+	}
+}
+
+// expandLocalIPs reads the localIPs form: IPs, ranges "a-b" and CIDRs.
+func expandLocalIPs(s string) ([]net.IP, error) {
+	var out []net.IP
+	const maxIPs = 1 << 16
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		switch lo, hi, isRange := strings.Cut(item, "-"); {
+		case strings.Contains(item, "/"):
+			ip, n, err := net.ParseCIDR(item)
+			if err != nil {
+				return nil, err
+			}
+			for cur := ip.Mask(n.Mask); n.Contains(cur) && len(out) < maxIPs; cur = nextIP(cur) {
+				out = append(out, cur)
+			}
+		case isRange:
+			a, b := net.ParseIP(strings.TrimSpace(lo)), net.ParseIP(strings.TrimSpace(hi))
+			if a == nil || b == nil {
+				return nil, errors.New("invalid local IP range " + strconv.Quote(item))
+			}
+			for cur := a; len(out) < maxIPs; cur = nextIP(cur) {
+				out = append(out, cur)
+				if cur.Equal(b) {
+					break
+				}
+			}
+		default:
+			ip := net.ParseIP(item)
+			if ip == nil {
+				return nil, errors.New("invalid local IP " + strconv.Quote(item))
+			}
+			out = append(out, ip)
+		}
+	}
+	return out, nil
+}
+
+func nextIP(ip net.IP) net.IP {
+	next := make(net.IP, len(ip))
+	copy(next, ip)
+	for i := len(next) - 1; i >= 0; i-- {
+		next[i]++
+		if next[i] != 0 {
+			break
+		}
+	}
+	return next
+}
+
+// tlsConfig applies insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and
+// tlsAuth (a client certificate for the listed domains).
+func tlsConfig(opts *options.Options) (*tls.Config, error) {
+	conf := &tls.Config{
+		InsecureSkipVerify: opts.InsecureSkipTLSVerify.Bool, //nolint:gosec // the user's option
+		MinVersion:         tls.VersionTLS12,
+	}
+	if v := opts.TLSVersion; v != nil {
+		if mv := v.MinVersion(); mv != 0 {
+			conf.MinVersion = mv
+		} else {
+			conf.MinVersion = tls.VersionTLS10
+		}
+		conf.MaxVersion = v.MaxVersion()
+	}
+	if len(opts.TLSCipherSuites) > 0 {
+		conf.CipherSuites = opts.TLSCipherSuites.IDs()
+	}
+	return conf, nil
+}
+
+// clientCert is one tlsAuth certificate and the domains it is for.
+type clientCert struct {
+	domains []string
+	cert    tls.Certificate
+}
+
+func clientCerts(opts *options.Options) ([]clientCert, error) {
+	certs := make([]clientCert, 0, len(opts.TLSAuth))
+	for i, a := range opts.TLSAuth {
+		cert, err := a.Certificate()
+		if err != nil {
+			return nil, errors.New("tlsAuth[" + strconv.Itoa(i) + "]: " + err.Error())
+		}
+		certs = append(certs, clientCert{domains: a.Domains, cert: cert})
+	}
+	return certs, nil
+}
+
+// dialTLS is the TLS dial when tlsAuth is set: the certificate depends on the
+// host, which the transport's shared config can't tell.
+func (c *client) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	conf := c.transport.TLSClientConfig.Clone()
+	conf.ServerName = host
+	if len(conf.NextProtos) == 0 {
+		conf.NextProtos = []string{"h2", "http/1.1"}
+	}
+	for i := range c.certs {
+		if len(c.certs[i].domains) == 0 || matchDomain(c.certs[i].domains, host) {
+			conf.Certificates = []tls.Certificate{c.certs[i].cert}
+			break
+		}
+	}
+	tc := tls.Client(raw, conf)
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
+	err = tc.HandshakeContext(ctx)
+	if trace != nil && trace.TLSHandshakeDone != nil {
+		trace.TLSHandshakeDone(tc.ConnectionState(), err)
+	}
+	if err != nil {
+		_ = raw.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+func matchDomain(domains []string, host string) bool {
+	for _, d := range domains {
+		if strings.EqualFold(d, host) || (strings.HasPrefix(d, "*.") && strings.HasSuffix(strings.ToLower(host), strings.ToLower(d[1:]))) {
+			return true
+		}
+	}
+	return false
+}

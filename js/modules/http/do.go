@@ -1,0 +1,532 @@
+package http
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"crypto/md5" //nolint:gosec // digest auth is defined with MD5
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+	"github.com/sirupsen/logrus"
+)
+
+// hop is one exchange on the wire: a request and its response (or error).
+// Redirects and a digest challenge make more than one; each gets its samples.
+type hop struct {
+	method, url string // url masked of credentials
+	status      int
+	proto       string
+	tlsVersion  string
+	err         *reqError
+	timings     timings
+	end         time.Time
+	expected    bool
+	remoteIP    string
+}
+
+// result is a request's outcome: its hops, and the last response.
+type result struct {
+	req        *request
+	hops       []hop
+	status     int
+	statusText string
+	proto      string
+	header     http.Header
+	body       []byte
+	hasBody    bool
+	url        string
+	err        *reqError
+	sentHeader http.Header // what the last hop sent
+	sentBody   []byte
+	cookies    []*http.Cookie // the response's Set-Cookie cookies
+	reqCookies []*http.Cookie
+	remoteIP   string
+	remotePort int
+	tls        *tls.ConnectionState
+	timings    timings
+	hopsBuf    [1]hop // most requests have one hop
+}
+
+var defaultUserAgent = "minik6 (https://github.com/minik6/minik6)"
+
+// exchange sends r and follows redirects; it may run on any goroutine (batch).
+func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.FieldLogger, debug, userAgent string) *result {
+	res := &result{req: r, url: r.rawURL}
+	res.hops = res.hopsBuf[:0]
+	if r.err != nil {
+		res.err = r.err
+		res.hops = append(res.hops, hop{method: r.method, url: maskURL(r.rawURL), err: r.err, end: time.Now()})
+		return res
+	}
+	body := r.body
+	if r.compress != "" && len(body) > 0 {
+		var err error
+		if body, err = compressBody(r.compress, body); err != nil {
+			res.err = &reqError{code: codeDefault, msg: err.Error(), err: err}
+			res.hops = append(res.hops, hop{method: r.method, url: maskURL(r.rawURL), err: res.err, end: time.Now()})
+			return res
+		}
+	}
+	var deadline time.Time
+	if r.timeout > 0 {
+		deadline = time.Now().Add(r.timeout)
+	}
+	method, u := r.method, r.u
+	redirectsLeft := r.redirect
+	var digest string
+	for {
+		req := &http.Request{
+			Method:     method,
+			URL:        u,
+			Proto:      "HTTP/1.1",
+			ProtoMajor: 1,
+			ProtoMinor: 1,
+			Header:     make(http.Header, len(r.header)+3),
+			Host:       u.Host,
+		}
+		timeout := r.timeout
+		if !deadline.IsZero() {
+			if timeout = time.Until(deadline); timeout <= 0 {
+				timeout = time.Nanosecond
+			}
+		}
+		req = req.WithContext(rc.begin(timeout))
+		for k, v := range r.header {
+			req.Header[k] = v
+		}
+		if len(body) > 0 || r.bodySet {
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			req.ContentLength = int64(len(body))
+			b := body
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+			if req.ContentLength == 0 {
+				req.Body = http.NoBody
+			}
+		}
+		if h := r.getHeader("Host"); h != "" {
+			req.Host = h
+		}
+		if _, ok := req.Header["User-Agent"]; !ok {
+			req.Header["User-Agent"] = m.userAgentValue(userAgent)
+		}
+		if _, ok := req.Header["Accept-Encoding"]; !ok {
+			req.Header["Accept-Encoding"] = acceptEncoding
+		}
+		if r.compress != "" && len(body) > 0 {
+			req.Header["Content-Encoding"] = []string{r.compress}
+		}
+		if u.User != nil && r.auth != "digest" && r.auth != "ntlm" {
+			pw, _ := u.User.Password()
+			req.SetBasicAuth(u.User.Username(), pw)
+		}
+		if digest != "" {
+			req.Header["Authorization"] = []string{digest}
+		}
+		res.reqCookies = m.addCookies(req, r)
+		if debug != "" {
+			dumpRequest(logger, req, debug == "full")
+		}
+		tr := rc.tracer()
+		h, resp, rbody, hasBody, err := m.roundTrip(c, req, r, tr, rc)
+		res.hops = append(res.hops, h)
+		res.sentHeader, res.sentBody = req.Header, body
+		if err != nil {
+			res.err = err
+			res.status, res.proto, res.header, res.body, res.hasBody = 0, "", nil, nil, false
+			res.url = u.String()
+			res.timings = h.timings
+			return res
+		}
+		if debug != "" {
+			dumpResponse(logger, resp, rbody, debug == "full")
+		}
+		res.body, res.hasBody = rbody, hasBody
+		res.status, res.statusText, res.proto, res.header = resp.StatusCode, resp.Status, resp.Proto, resp.Header
+		res.url = u.String()
+		res.tls = resp.TLS
+		res.timings = h.timings
+		res.remoteIP = h.remoteIP
+		if a := tr.remote.Load(); a != nil {
+			res.remotePort = a.Port
+		}
+		res.cookies = resp.Cookies()
+		if r.jar != nil && len(res.cookies) > 0 {
+			r.jar.jar().SetCookies(u, res.cookies)
+		}
+		// digest auth: answer the challenge once
+		if resp.StatusCode == http.StatusUnauthorized && r.auth == "digest" && digest == "" && u.User != nil {
+			if d, ok := digestAuth(resp.Header.Get("WWW-Authenticate"), u, method); ok {
+				digest = d
+				continue
+			}
+		}
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode < 300 || resp.StatusCode >= 400 || loc == "" || resp.StatusCode == http.StatusNotModified {
+			return res
+		}
+		if redirectsLeft <= 0 {
+			if r.redirect > 0 {
+				logger.Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects option", r.redirect)
+			}
+			return res
+		}
+		next, perr := u.Parse(loc)
+		if perr != nil {
+			return res
+		}
+		redirectsLeft--
+		switch resp.StatusCode {
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+			if method != http.MethodGet && method != http.MethodHead {
+				method = http.MethodGet
+			}
+			body = nil
+			r = r.withoutBody()
+		}
+		if next.Host != u.Host {
+			r = r.withoutAuthHeader()
+		}
+		u = next
+		res.body, res.hasBody = nil, false
+	}
+}
+
+var acceptEncoding = []string{"gzip, deflate"}
+
+// userAgentValue is ua as a header value, the same slice while ua does not
+// change (header values are never modified).
+func (m *Module) userAgentValue(ua string) []string {
+	m.uaMu.Lock()
+	defer m.uaMu.Unlock()
+	if len(m.uaValue) == 0 || m.uaValue[0] != ua {
+		m.uaValue = []string{ua}
+	}
+	return m.uaValue
+}
+
+// roundTrip sends one request with the tracer and reads the body.
+func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer, rc reqContext) (hop, *http.Response, []byte, bool, *reqError) {
+	h := hop{method: req.Method, url: maskURL(req.URL.String())}
+	if req.URL == r.u {
+		h.url = r.maskedURL()
+	}
+	start := time.Now()
+	tr.reset(start)
+	var rt http.RoundTripper = c.transport
+	if vc, ok := rc.(*vuContext); ok && c.fast.usable(req) {
+		c.fast.deadline = vc.deadline
+		c.fast.watch(vc.parent)
+		rt = c.fast
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		timedOut := rc.end()
+		h.err = classify(&url.Error{Op: urlErrorOp(req.Method), URL: h.url, Err: err})
+		if timedOut {
+			h.err = &reqError{code: codeTimeout, msg: "request timeout", err: h.err.err}
+		}
+		h.end = time.Now()
+		h.timings = tr.timings(int64(h.end.Sub(start)))
+		if h.err.code == codeTimeout && h.timings.duration == 0 {
+			h.timings.duration = ms(int64(h.end.Sub(start)))
+		}
+		return h, nil, nil, false, h.err
+	}
+	h.status, h.proto = resp.StatusCode, resp.Proto
+	if resp.TLS != nil {
+		h.tlsVersion = tlsVersionName(resp.TLS.Version)
+	}
+	if a := tr.remote.Load(); a != nil {
+		h.remoteIP = m.ipString(a.IP)
+	}
+	var body []byte
+	var rerr error
+	noBody := req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
+	if r.respType == respNone || resp.Body == http.NoBody || noBody {
+		_, rerr = io.Copy(io.Discard, resp.Body)
+	} else {
+		body, rerr = readBody(resp)
+	}
+	_ = resp.Body.Close()
+	h.end = time.Now()
+	timedOut := rc.end()
+	h.timings = tr.timings(int64(h.end.Sub(start)))
+	if rerr != nil {
+		h.err = classify(rerr)
+		if timedOut {
+			h.err = &reqError{code: codeTimeout, msg: "request timeout", err: rerr}
+		}
+		return h, nil, nil, false, h.err
+	}
+	// as k6: no body (null) when the response says it has none
+	hasBody := r.respType != respNone && (len(body) > 0 || resp.ContentLength != 0)
+	return h, resp, body, hasBody, nil
+}
+
+// urlErrorOp is how net/http names a method in its errors: "Get", "Post"…
+func urlErrorOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	if lower := strings.ToLower(method); len(lower) > 1 {
+		return method[:1] + lower[1:]
+	}
+	return method
+}
+
+// ipString is ip as text, reusing the last one (a VU mostly talks to one IP).
+func (m *Module) ipString(ip net.IP) string {
+	m.ipMu.Lock()
+	defer m.ipMu.Unlock()
+	if !ip.Equal(m.lastIP) {
+		m.lastIP, m.lastIPStr = ip, ip.String()
+	}
+	return m.lastIPStr
+}
+
+// maskedURL is the request's URL for tags and logs, without credentials.
+func (r *request) maskedURL() string {
+	if r.u != nil && r.u.User == nil {
+		return r.rawURL
+	}
+	return maskURL(r.rawURL)
+}
+
+func (r *request) withoutBody() *request {
+	c := *r
+	c.body, c.bodySet = nil, false
+	if c.header != nil {
+		c.header = cloneHeader(c.header)
+		delete(c.header, "Content-Type")
+		delete(c.header, "Content-Length")
+	}
+	return &c
+}
+
+func (r *request) withoutAuthHeader() *request {
+	if r.header == nil {
+		return r
+	}
+	c := *r
+	c.header = cloneHeader(c.header)
+	delete(c.header, "Authorization")
+	delete(c.header, "Cookie")
+	return &c
+}
+
+func cloneHeader(h map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
+}
+
+// readBody reads and decodes the body per Content-Encoding.
+func readBody(resp *http.Response) ([]byte, error) {
+	var data []byte
+	if n := resp.ContentLength; n >= 0 && n < 64<<20 {
+		// the exact size: one allocation, then make sure the body ends there
+		data = make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		if k, err := resp.Body.Read(one[:]); k > 0 || err != nil && err != io.EOF {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	} else {
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(resp.Body); err != nil {
+			return nil, err
+		}
+		data = buf.Bytes()
+	}
+	enc := resp.Header.Get("Content-Encoding")
+	if enc == "" {
+		return data, nil
+	}
+	encs := strings.Split(enc, ",")
+	for i := len(encs) - 1; i >= 0; i-- {
+		var rd io.Reader
+		var err error
+		switch strings.TrimSpace(strings.ToLower(encs[i])) {
+		case "gzip", "x-gzip":
+			rd, err = gzip.NewReader(bytes.NewReader(data))
+		case "deflate":
+			rd, err = zlib.NewReader(bytes.NewReader(data))
+			if err != nil {
+				rd, err = flate.NewReader(bytes.NewReader(data)), nil
+			}
+		case "br":
+			rd = brotli.NewReader(bytes.NewReader(data))
+		case "zstd":
+			var d *zstd.Decoder
+			d, err = zstd.NewReader(bytes.NewReader(data))
+			if err == nil {
+				defer d.Close()
+				rd = d
+			}
+		case "identity", "":
+			continue
+		default:
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if data, err = io.ReadAll(rd); err != nil {
+			return nil, err
+		}
+	}
+	// as Go's transport does for the gzip it asks for
+	if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
+	return data, nil
+}
+
+// compressBody compresses a request body with the algorithms named in enc.
+func compressBody(enc string, body []byte) ([]byte, error) {
+	for _, e := range strings.Split(enc, ",") {
+		var buf bytes.Buffer
+		var w io.WriteCloser
+		var err error
+		switch strings.TrimSpace(e) {
+		case "gzip":
+			w = gzip.NewWriter(&buf)
+		case "deflate":
+			w = zlib.NewWriter(&buf)
+		case "br":
+			w = brotli.NewWriter(&buf)
+		case "zstd":
+			w, err = zstd.NewWriter(&buf)
+		default:
+			return nil, fmt.Errorf("unknown compression algorithm %s, supported algorithms are gzip, deflate, br, zstd", e)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(body); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		body = buf.Bytes()
+	}
+	return body, nil
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return "tls1.0"
+	case tls.VersionTLS11:
+		return "tls1.1"
+	case tls.VersionTLS12:
+		return "tls1.2"
+	case tls.VersionTLS13:
+		return "tls1.3"
+	}
+	return ""
+}
+
+// digestAuth answers a Digest challenge (RFC 7616, MD5, qop=auth).
+func digestAuth(challenge string, u *url.URL, method string) (string, bool) {
+	scheme, params, ok := strings.Cut(challenge, " ")
+	if !ok || !strings.EqualFold(scheme, "Digest") {
+		return "", false
+	}
+	p := map[string]string{}
+	for _, part := range splitParams(params) {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		p[strings.ToLower(k)] = strings.Trim(v, `"`)
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	h := func(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) } //nolint:gosec
+	uri := u.RequestURI()
+	ha1 := h(user + ":" + p["realm"] + ":" + pass)
+	ha2 := h(method + ":" + uri)
+	var cn [8]byte
+	_, _ = rand.Read(cn[:])
+	cnonce := hex.EncodeToString(cn[:])
+	nc := "00000001"
+	var response string
+	qop := ""
+	if q := p["qop"]; q != "" {
+		qop = "auth"
+		response = h(ha1 + ":" + p["nonce"] + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2)
+	} else {
+		response = h(ha1 + ":" + p["nonce"] + ":" + ha2)
+	}
+	out := fmt.Sprintf(`Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`, user, p["realm"], p["nonce"], uri, response)
+	if alg := p["algorithm"]; alg != "" {
+		out += ", algorithm=" + alg
+	}
+	if o := p["opaque"]; o != "" {
+		out += fmt.Sprintf(`, opaque="%s"`, o)
+	}
+	if qop != "" {
+		out += fmt.Sprintf(`, qop=%s, nc=%s, cnonce="%s"`, qop, nc, cnonce)
+	}
+	return out, true
+}
+
+// splitParams splits a challenge's comma-separated params, commas inside
+// quotes kept.
+func splitParams(s string) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+func dumpRequest(logger logrus.FieldLogger, req *http.Request, full bool) {
+	d, err := httputil.DumpRequestOut(req, full)
+	if err != nil {
+		return
+	}
+	logger.Infof("Request:\n%s\n", d)
+}
+
+func dumpResponse(logger logrus.FieldLogger, resp *http.Response, b []byte, full bool) {
+	saved := resp.Body
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	d, err := httputil.DumpResponse(resp, full)
+	resp.Body = saved
+	if err != nil {
+		return
+	}
+	logger.Infof("Response:\n%s\n", d)
+}

@@ -1,0 +1,97 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/guregu/null.v3"
+
+	"github.com/minik6/minik6/options"
+)
+
+func TestDNSOption(t *testing.T) {
+	t.Parallel()
+	ips := []net.IP{net.ParseIP("10.0.0.1"), net.ParseIP("::1"), net.ParseIP("10.0.0.2")}
+	for _, tc := range []struct {
+		name    string
+		conf    options.DNSConfig
+		want    []string // addresses of successive resolutions
+		lookups int
+	}{
+		{"first, cached", options.DNSConfig{Select: null.StringFrom("first"), TTL: null.StringFrom("5m")}, []string{"10.0.0.1", "10.0.0.1", "10.0.0.1"}, 1},
+		{"roundRobin", options.DNSConfig{Select: null.StringFrom("roundRobin")}, []string{"10.0.0.1", "10.0.0.2", "10.0.0.1"}, 1},
+		{"no cache with ttl 0", options.DNSConfig{Select: null.StringFrom("first"), TTL: null.StringFrom("0")}, []string{"10.0.0.1", "10.0.0.1"}, 2},
+		{"onlyIPv6", options.DNSConfig{Policy: null.StringFrom("onlyIPv6")}, []string{"::1", "::1"}, 1},
+		{"any keeps both", options.DNSConfig{Policy: null.StringFrom("any"), Select: null.StringFrom("roundRobin")}, []string{"10.0.0.1", "::1", "10.0.0.2"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newResolver(tc.conf)
+			n := 0
+			r.lookup = func(context.Context, string) ([]net.IP, error) { n++; return ips, nil }
+			var got []string
+			for range tc.want {
+				ip, err := r.resolve(context.Background(), "host.test")
+				require.NoError(t, err)
+				got = append(got, ip.String())
+			}
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.lookups, n)
+		})
+	}
+	t.Run("policy with no match", func(t *testing.T) {
+		t.Parallel()
+		r := newResolver(options.DNSConfig{Policy: null.StringFrom("onlyIPv6")})
+		r.lookup = func(context.Context, string) ([]net.IP, error) { return ips[:1], nil }
+		_, err := r.resolve(context.Background(), "host.test")
+		assert.Equal(t, codeDNSNoIP, classify(err).code)
+	})
+}
+
+func TestErrorCodes(t *testing.T) {
+	t.Parallel()
+	wrap := func(err error) error { return &url.Error{Op: "Get", URL: "http://x", Err: err} }
+	for _, tc := range []struct {
+		err  error
+		code errCode
+		msg  string
+	}{
+		{wrap(&net.DNSError{Err: "no such host", Name: "nope.test", IsNotFound: true}), codeDNSNoIP, "lookup nope.test: no such host"},
+		{wrap(&net.DNSError{Err: "server misbehaving", Name: "x.test"}), codeDNS, "lookup x.test: server misbehaving"},
+		{wrap(context.DeadlineExceeded), codeTimeout, "request timeout"},
+		{wrap(&blockedError{code: codeBlacklistedIP, msg: "IP blocked"}), codeBlacklistedIP, "IP blocked"},
+		{wrap(errors.New(`unsupported protocol scheme "ftp"`)), codeDefault, `unsupported protocol scheme "ftp"`},
+	} {
+		got := classify(tc.err)
+		assert.Equal(t, tc.code, got.code, tc.msg)
+		assert.Equal(t, tc.msg, got.msg)
+	}
+	assert.Equal(t, errCode(1404), statusCode(404))
+	assert.Equal(t, errCode(0), statusCode(302))
+}
+
+func TestMaskURL(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "http://****:****@h:1/p?q=user:pw@", maskURL("http://user:pw@h:1/p?q=user:pw@"))
+	assert.Equal(t, "https://****@h/", maskURL("https://token@h/"))
+	assert.Equal(t, "http://h/p", maskURL("http://h/p"))
+}
+
+func TestHostsLookup(t *testing.T) {
+	t.Parallel()
+	hosts := map[string]string{"a.test": "10.0.0.1", "b.test:8080": "10.0.0.2:9090", "*.wild.test": "10.0.0.3"}
+	for _, tc := range []struct{ host, port, want string }{
+		{"a.test", "80", "10.0.0.1:80"},
+		{"b.test", "8080", "10.0.0.2:9090"},
+		{"x.wild.test", "443", "10.0.0.3:443"},
+		{"other.test", "80", ""},
+	} {
+		got, _ := lookupHosts(hosts, tc.host, tc.port)
+		assert.Equal(t, tc.want, got, tc.host)
+	}
+}

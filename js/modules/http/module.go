@@ -1,0 +1,164 @@
+// Package http is the k6/http module: requests (get, post, …, request,
+// asyncRequest, batch) on a connection pool and cookie jar of each VU's own,
+// k6's Response object, the http_req_* metrics from connection traces, k6's
+// error codes, and the HTTP options of the run (userAgent, maxRedirects, batch,
+// TLS, hosts, dns, blocked IPs and hosts, discardResponseBodies, throw, …).
+package http
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/grafana/sobek"
+
+	"github.com/minik6/minik6/js/modules"
+)
+
+func init() {
+	modules.Register("k6/http", modules.ModuleFunc(New))
+}
+
+// errInitContext is k6's error for a request made in the init context.
+var errInitContext = errors.New("Making http requests in the init context is not supported") //nolint:staticcheck // k6's wording
+
+// Module is one VU's k6/http.
+type Module struct {
+	vu modules.VU
+	rt *sobek.Runtime
+
+	client    *client // made on the first request, from the run's options
+	clientErr error
+
+	jar       *cookieJar // the VU's jar
+	lastIter  int64      // the iteration the jar belongs to
+	seenIter  bool
+	connIter  int64     // for noVUConnectionReuse
+	seq       vuContext // the context of sequential requests
+	ipMu      sync.Mutex
+	lastIP    net.IP
+	lastIPStr string
+	uaMu      sync.Mutex
+	uaValue   []string
+	tags      tagCache
+	respProto *sobek.Object // the prototype of Response objects
+
+	responseCallback *expectedStatuses
+
+	lastURLString string
+	lastURL       *url.URL
+
+	exports modules.Exports
+}
+
+// New makes the module's instance for vu (in the init context).
+func New(vu modules.VU) modules.Instance {
+	m := &Module{vu: vu, rt: vu.Runtime()}
+	m.seq.tr = newTracer()
+	m.jar = newCookieJar()
+	m.responseCallback = defaultExpected
+	m.exports = m.makeExports()
+	return m
+}
+
+// Close closes the VU's idle connections.
+func (m *Module) Close() error {
+	if m.client != nil {
+		m.client.close()
+	}
+	return nil
+}
+
+// Exports lists the module's functions; the default export holds them too.
+func (m *Module) Exports() modules.Exports { return m.exports }
+
+func (m *Module) makeExports() modules.Exports {
+	verb := func(method string, hasBody bool) func(call sobek.FunctionCall) sobek.Value {
+		return func(call sobek.FunctionCall) sobek.Value {
+			body, params := sobek.Undefined(), call.Argument(1)
+			if hasBody {
+				body, params = call.Argument(1), call.Argument(2)
+			}
+			return m.request(method, call.Argument(0), body, params)
+		}
+	}
+	named := map[string]any{
+		"get":     verb(http.MethodGet, false),
+		"head":    verb(http.MethodHead, false),
+		"post":    verb(http.MethodPost, true),
+		"put":     verb(http.MethodPut, true),
+		"patch":   verb(http.MethodPatch, true),
+		"del":     verb(http.MethodDelete, true),
+		"options": verb(http.MethodOptions, true),
+		"request": func(call sobek.FunctionCall) sobek.Value {
+			return m.request(strings.ToUpper(call.Argument(0).String()), call.Argument(1), call.Argument(2), call.Argument(3))
+		},
+		"asyncRequest":              m.asyncRequest,
+		"batch":                     m.batch,
+		"url":                       m.urlTag,
+		"file":                      m.file,
+		"expectedStatuses":          m.expectedStatuses,
+		"setResponseCallback":       m.setResponseCallback,
+		"cookieJar":                 m.cookieJarFn,
+		"CookieJar":                 m.newCookieJarCtor(),
+		"OCSP_STATUS_GOOD":          "good",
+		"OCSP_STATUS_REVOKED":       "revoked",
+		"OCSP_STATUS_UNKNOWN":       "unknown",
+		"OCSP_STATUS_SERVER_FAILED": "server_failed",
+		"OCSP_REASON_UNSPECIFIED":   "unspecified",
+		"TLS_1_0":                   "tls1.0",
+		"TLS_1_1":                   "tls1.1",
+		"TLS_1_2":                   "tls1.2",
+		"TLS_1_3":                   "tls1.3",
+	}
+	return modules.Exports{Named: named}
+}
+
+// throwErr throws err as a JavaScript error.
+func (m *Module) throwErr(err error) {
+	panic(m.rt.NewGoError(err))
+}
+
+// vuClient returns the VU's client, made from the run's options on first use.
+func (m *Module) vuClient() (*client, error) {
+	if m.client == nil && m.clientErr == nil {
+		m.client, m.clientErr = newClient(m.vu.State().Options)
+	}
+	return m.client, m.clientErr
+}
+
+// request is http.get/post/…/request: it sends the request now and returns the
+// Response.
+func (m *Module) request(method string, u, body, params sobek.Value) sobek.Value {
+	st := m.vu.State()
+	if st == nil {
+		m.throwErr(errInitContext)
+	}
+	m.startIteration()
+	r := m.parse(method, u, body, params)
+	res := m.send(r)
+	if res.err != nil && st.Options.Throw.Bool {
+		m.throwErr(res.err)
+	}
+	return m.responseObject(res)
+}
+
+// startIteration resets the cookie jar (unless noCookiesReset) and, with
+// noVUConnectionReuse, the connections, when a new iteration has begun.
+func (m *Module) startIteration() {
+	st := m.vu.State()
+	if m.seenIter && st.IterationInInstance == m.lastIter {
+		return
+	}
+	first := !m.seenIter
+	m.seenIter, m.lastIter = true, st.IterationInInstance
+	if !first && !st.Options.NoCookiesReset.Bool {
+		m.jar.reset()
+	}
+	if !first && st.Options.NoVUConnectionReuse.Bool && m.client != nil {
+		m.client.close()
+	}
+}

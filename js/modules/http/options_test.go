@@ -1,0 +1,217 @@
+package http_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/minik6/minik6/minik6test"
+)
+
+// concurrency tracks requests in flight on /conc (each waits 100 ms).
+type concurrency struct {
+	mu       sync.Mutex
+	now, max int
+}
+
+func (c *concurrency) handler(w http.ResponseWriter, _ *http.Request) {
+	c.mu.Lock()
+	c.now++
+	c.max = max(c.max, c.now)
+	c.mu.Unlock()
+	time.Sleep(100 * time.Millisecond)
+	c.mu.Lock()
+	c.now--
+	c.mu.Unlock()
+	_, _ = w.Write([]byte("ok"))
+}
+
+func (c *concurrency) peak() int { c.mu.Lock(); defer c.mu.Unlock(); return c.max }
+
+// Each option is tested with and without it: the "without" run shows that the
+// "with" run's result comes from the option.
+func TestOptionsHonoured(t *testing.T) {
+	t.Parallel()
+	jsStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	for _, tc := range []struct {
+		name, with, without, body string
+		tls                       func(*tls.Config) // the target is HTTPS when set
+		check                     func(t *testing.T, with, without *outcome, bin, binWithout *minik6test.HTTPBin, cw, cwo *concurrency)
+	}{
+		{name: "userAgent", with: `{ userAgent: 'tester/1.0' }`, body: `console.log(http.get(B + '/user-agent').json('user-agent'));`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tester/1.0"}, w.console)
+				assert.NotEqual(t, w.console, wo.console)
+			}},
+		{name: "maxRedirects", with: `{ maxRedirects: 1 }`, body: `console.log(http.get(B + '/redirect/3').status);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"302"}, w.console)
+				assert.Len(t, w.of("http_reqs"), 2)
+				assert.Contains(t, strings.Join(w.warnings(), "\n"), "Stopped after 1 redirects")
+				assert.Equal(t, []string{"200"}, wo.console)
+			}},
+		{name: "batch", with: `{ batch: 1 }`, body: `http.batch([B + '/conc', B + '/conc', B + '/conc']);`,
+			check: func(t *testing.T, _, _ *outcome, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
+				assert.Equal(t, 1, cw.peak())
+				assert.Equal(t, 3, cwo.peak())
+			}},
+		{name: "batchPerHost", with: `{ batchPerHost: 2 }`, body: `http.batch([B + '/conc', B + '/conc', B + '/conc', B + '/conc']);`,
+			check: func(t *testing.T, _, _ *outcome, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
+				assert.Equal(t, 2, cw.peak())
+				assert.Equal(t, 4, cwo.peak())
+			}},
+		{name: "discardResponseBodies", with: `{ discardResponseBodies: true }`,
+			body: `console.log(http.get(B + '/get').body === null, http.get(B + '/get', { responseType: 'text' }).body !== null);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"true true"}, w.console)
+				assert.Equal(t, []string{"false true"}, wo.console)
+			}},
+		{name: "noConnectionReuse", with: `{ noConnectionReuse: true }`, body: `for (let i = 0; i < 3; i++) http.get(B + '/get');`,
+			check: func(t *testing.T, _, _ *outcome, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, int64(3), b.Conns())
+				assert.Equal(t, int64(1), bwo.Conns())
+			}},
+		{name: "noVUConnectionReuse", with: `{ iterations: 3, noVUConnectionReuse: true }`, without: `{ iterations: 3 }`, body: `http.get(B + '/get'); http.get(B + '/get');`,
+			check: func(t *testing.T, _, _ *outcome, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, int64(3), b.Conns())
+				assert.Equal(t, int64(1), bwo.Conns())
+			}},
+		{name: "cookies reset between iterations unless noCookiesReset", with: `{ iterations: 2, noCookiesReset: true }`, without: `{ iterations: 2 }`,
+			body: `console.log(JSON.stringify(http.get(B + '/cookies').json('cookies'))); http.get(B + '/cookies/set?k=v');`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{`{}`, `{"k":"v"}`}, w.console)
+				assert.Equal(t, []string{`{}`, `{}`}, wo.console)
+			}},
+		{name: "hosts with a wildcard", with: `{ hosts: { '*.wild.test': '127.0.0.1' } }`, without: `{ hosts: { 'other.test': '127.0.0.1' } }`,
+			body: `console.log(http.get(B.replace('127.0.0.1', 'api.wild.test') + '/get').status);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"200"}, w.console)
+				assert.Equal(t, []string{"0"}, wo.console)
+			}},
+		{name: "localIPs", with: `{ localIPs: '127.0.0.2' }`, body: `console.log(http.get(B + '/get').json('origin'));`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"127.0.0.2"}, w.console)
+				assert.Equal(t, []string{"127.0.0.1"}, wo.console)
+			}},
+		{name: "httpDebug full", with: `{ httpDebug: 'full' }`, body: `http.get(B + '/get?x=1');`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Contains(t, w.logText(), "Request:\nGET /get?x=1 HTTP/1.1")
+				assert.Contains(t, w.logText(), "Response:\nHTTP/1.1 200 OK")
+				assert.Contains(t, w.logText(), `"args"`, "full prints the body")
+				assert.NotContains(t, wo.logText(), "Request:")
+			}},
+		{name: "insecureSkipTLSVerify", with: `{ insecureSkipTLSVerify: true }`, tls: func(*tls.Config) {},
+			body: `const r = http.get(B + '/get'); console.log(r.status, r.error_code, r.tls_version, r.proto);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"200 0 tls1.3 HTTP/2.0"}, w.console)
+				assert.Equal(t, []string{"0 1310  "}, wo.console)
+				reqs := w.of("http_reqs")
+				require.NotEmpty(t, reqs)
+				v, _ := reqs[0].Tags.Get("tls_version")
+				assert.Equal(t, "tls1.3", v)
+			}},
+		{name: "tlsVersion", with: `{ insecureSkipTLSVerify: true, tlsVersion: { min: 'tls1.3', max: 'tls1.3' } }`, without: `{ insecureSkipTLSVerify: true }`,
+			tls:  func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 },
+			body: `const r = http.get(B + '/get'); console.log(r.status, r.tls_version, r.error_code);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"0  1300"}, w.console)
+				assert.Equal(t, []string{"200 tls1.2 0"}, wo.console)
+			}},
+		{name: "tlsCipherSuites", with: `{ insecureSkipTLSVerify: true, tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'] }`, without: `{ insecureSkipTLSVerify: true }`,
+			tls:  func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 },
+			body: `console.log(http.get(B + '/get').tls_cipher_suite.includes('AES_256_GCM'));`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"true"}, w.console)
+				assert.Equal(t, []string{"false"}, wo.console)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			without := tc.without
+			if without == "" {
+				without = "{}"
+			}
+			start := func(c *concurrency) *minik6test.HTTPBin {
+				routes := map[string]http.HandlerFunc{"/conc": c.handler}
+				if tc.tls != nil {
+					return minik6test.NewHTTPBinTLS(t, routes, tc.tls)
+				}
+				return minik6test.NewHTTPBin(t, routes)
+			}
+			cw, cwo := &concurrency{}, &concurrency{}
+			bw, bwo := start(cw), start(cwo)
+			w := run(t, script(tc.with, tc.body), bw.URL())
+			require.NoError(t, w.res.Err, w.logText())
+			wo := run(t, script(without, tc.body), bwo.URL())
+			require.NoError(t, wo.res.Err, wo.logText())
+			tc.check(t, w, wo, bw, bwo, cw, cwo)
+		})
+	}
+	t.Run("tlsAuth", func(t *testing.T) {
+		t.Parallel()
+		ca, caKey := newCA(t)
+		certPEM, keyPEM := newClientCert(t, ca, caKey)
+		pool := x509.NewCertPool()
+		pool.AddCert(ca)
+		bin := minik6test.NewHTTPBinTLS(t, nil, func(c *tls.Config) {
+			c.ClientAuth = tls.RequireAndVerifyClientCert
+			c.ClientCAs = pool
+		})
+		body := `const r = http.get(B + '/get'); console.log(r.status);`
+		with := `{ insecureSkipTLSVerify: true, tlsAuth: [{ domains: ['127.0.0.1'], cert: ` + jsStr(certPEM) + `, key: ` + jsStr(keyPEM) + ` }] }`
+		w := run(t, script(with, body), bin.URL())
+		require.NoError(t, w.res.Err, w.logText())
+		assert.Equal(t, []string{"200"}, w.console)
+		other := `{ insecureSkipTLSVerify: true, tlsAuth: [{ domains: ['example.com'], cert: ` + jsStr(certPEM) + `, key: ` + jsStr(keyPEM) + ` }] }`
+		wo := run(t, script(other, body), bin.URL())
+		require.NoError(t, wo.res.Err, wo.logText())
+		assert.Equal(t, []string{"0"}, wo.console, "no certificate for this domain")
+	})
+}
+
+func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	ca, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return ca, key
+}
+
+func newClientCert(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	require.NoError(t, err)
+	kb, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
+}
