@@ -109,6 +109,43 @@ for _ in $(seq 50); do [ -s "$tmp/target.url" ] && break; sleep 0.1; done
 measure http_get "$tmp/http_get.js" -e "BASE_URL=$(head -1 "$tmp/target.url")"
 report http_get
 
+# http.get against nginx on loopback (12-byte body, keep-alive), with
+# `wrk -t1 -c50` as the machine's reference; nginx and wrk come from Debian's
+# packages, installed here when missing.
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq nginx-light wrk) >/dev/null 2>&1 || true
+fi
+if command -v nginx >/dev/null && command -v wrk >/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$tmp/nginx"
+  cat > "$tmp/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx;
+  uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
+  server { listen 127.0.0.1:$port; location / { default_type text/plain; return 200 "hello world\n"; } }
+}
+NGINX
+  nginx -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
+  nginx_pid=$!
+  sleep 0.5
+  measure http_nginx "$tmp/http_get.js" -e "BASE_URL=http://127.0.0.1:$port"
+  report http_nginx
+  wrk_rate=$(wrk -t1 -c50 -d"$DUR" "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')
+  python3 -c 'import sys; m=float(open(sys.argv[1]).read().split()[0]); w=float(sys.argv[2]); print("http.get vs wrk -t1 -c50 on nginx: %.0f vs %.0f req/s = %.0f %% (goal >= 50 %%)" % (m, w, 100*m/w))' \
+    "$tmp/http_nginx.runs.median" "$wrk_rate"
+  kill "$nginx_pid" 2>/dev/null || true
+else
+  echo "http_nginx: skipped (nginx or wrk could not be installed)"
+fi
+
 # --out cloud against the local target standing in for the cloud API.
 export K6_CLOUD_HOST="$(head -1 "$tmp/target.url")" K6_CLOUD_TOKEN=bench
 for _ in $(seq "$RUNS"); do measure cloud_out "$tmp/empty.js" --out cloud; done
