@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/minik6/minik6/load"
 	"github.com/minik6/minik6/testrun"
@@ -53,4 +54,33 @@ func RunTest(t testing.TB, test *load.Test, cfg testrun.Config) (*testrun.Run, t
 		t.Fatal("minik6test.RunTest: the run did not end within a minute")
 		return nil, testrun.Result{}
 	}
+}
+
+// Outcome is what RunSource saw of a run: the console lines, the messages
+// logged (exceptions in iterations, warnings), and the run's result.
+type Outcome struct {
+	Console, Logged []string
+	testrun.Result
+}
+
+// RunSource loads source (with files, by absolute path, as LoadScript) and
+// runs it through a real test run with its own options, collecting what the
+// console and the logger got. Loading must succeed, or t fails.
+func RunSource(t testing.TB, source string, files map[string]string) Outcome {
+	t.Helper()
+	logger, logs := logtest.NewNullLogger()
+	console, lines := logtest.NewNullLogger()
+	test, err := LoadScript(source, logger, console, files)
+	if err != nil {
+		t.Fatalf("minik6test.RunSource: loading the script: %v", err)
+	}
+	_, res := RunTest(t, test, testrun.Config{Logger: logger})
+	out := Outcome{Result: res}
+	for _, e := range lines.AllEntries() {
+		out.Console = append(out.Console, e.Message)
+	}
+	for _, e := range logs.AllEntries() {
+		out.Logged = append(out.Logged, e.Message)
+	}
+	return out
 }

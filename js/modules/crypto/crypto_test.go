@@ -3,36 +3,17 @@ package crypto_test
 import (
 	"testing"
 
-	logtest "github.com/sirupsen/logrus/hooks/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/minik6/minik6/js/modules/crypto"
 	"github.com/minik6/minik6/minik6test"
-	"github.com/minik6/minik6/testrun"
 )
 
-// run runs src's default function once and returns its console lines; errors
-// logged (exceptions in iterations) are in logged.
+// run runs src's default function once and returns its console lines.
 func run(t *testing.T, src string) ([]string, error) {
-	lines, _, err := runLogged(t, src)
-	return lines, err
-}
-
-func runLogged(t *testing.T, src string) (lines, logged []string, err error) {
-	t.Helper()
-	logger, logs := logtest.NewNullLogger()
-	console, consoleHook := logtest.NewNullLogger()
-	test, err := minik6test.LoadScript(src, logger, console, nil)
-	require.NoError(t, err)
-	_, res := minik6test.RunTest(t, test, testrun.Config{Logger: logger})
-	for _, e := range consoleHook.AllEntries() {
-		lines = append(lines, e.Message)
-	}
-	for _, e := range logs.AllEntries() {
-		logged = append(logged, e.Message)
-	}
-	return lines, logged, res.Err
+	out := minik6test.RunSource(t, src, nil)
+	return out.Console, out.Err
 }
 
 func TestHashes(t *testing.T) {
@@ -74,9 +55,9 @@ func TestBadArguments(t *testing.T) {
 		`import { sha256 } from 'k6/crypto'; export default function () { sha256('a', 'hexx'); }`:  "invalid output encoding: hexx",
 		`import { hmac } from 'k6/crypto'; export default function () { hmac('sha3', 'k', 'd'); }`: "invalid algorithm: sha3",
 	} {
-		_, logged, err := runLogged(t, `export const options = { iterations: 1 };`+src)
-		require.NoError(t, err, "an exception in an iteration is logged, the run goes on")
-		require.Len(t, logged, 1)
-		assert.Contains(t, logged[0], want)
+		out := minik6test.RunSource(t, `export const options = { iterations: 1 };`+src, nil)
+		require.NoError(t, out.Err, "an exception in an iteration is logged, the run goes on")
+		require.Len(t, out.Logged, 1)
+		assert.Contains(t, out.Logged[0], want)
 	}
 }

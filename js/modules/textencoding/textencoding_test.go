@@ -3,20 +3,16 @@ package textencoding_test
 import (
 	"testing"
 
-	logtest "github.com/sirupsen/logrus/hooks/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/minik6/minik6/js/modules/textencoding"
 	"github.com/minik6/minik6/minik6test"
-	"github.com/minik6/minik6/testrun"
 )
 
 func TestTextEncoderDecoder(t *testing.T) {
 	t.Parallel()
-	logger, _ := logtest.NewNullLogger()
-	console, lines := logtest.NewNullLogger()
-	test, err := minik6test.LoadScript(`export default function () {
+	out := minik6test.RunSource(t, `export default function () {
 		const enc = new TextEncoder();
 		const bytes = enc.encode('héllo €');
 		console.log(enc.encoding + ' ' + (bytes instanceof Uint8Array) + ' ' + bytes.length + ' ' + enc.encode().length);
@@ -28,13 +24,7 @@ func TestTextEncoderDecoder(t *testing.T) {
 		console.log(new TextDecoder().decode(new Uint8Array([104, 0xFF])) + ' ' + new TextDecoder('utf-8', { ignoreBOM: true }).decode(new Uint8Array([0xEF, 0xBB, 0xBF])).length);
 		try { new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xFF])); } catch (e) { console.log('fatal'); }
 		try { new TextDecoder('latin2'); } catch (e) { console.log('unsupported'); }
-	}`, logger, console, nil)
-	require.NoError(t, err)
-	_, res := minik6test.RunTest(t, test, testrun.Config{Logger: logger})
-	require.NoError(t, res.Err)
-	var got []string
-	for _, e := range lines.AllEntries() {
-		got = append(got, e.Message)
-	}
-	assert.Equal(t, []string{"utf-8 true 10 0", "héllo €|héllo €|hi", "2 4", "h\uFFFD 1", "fatal", "unsupported"}, got)
+	}`, nil)
+	require.NoError(t, out.Err)
+	assert.Equal(t, []string{"utf-8 true 10 0", "héllo €|héllo €|hi", "2 4", "h\uFFFD 1", "fatal", "unsupported"}, out.Console)
 }

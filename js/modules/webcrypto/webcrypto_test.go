@@ -3,20 +3,16 @@ package webcrypto_test
 import (
 	"testing"
 
-	logtest "github.com/sirupsen/logrus/hooks/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/minik6/minik6/js/modules/webcrypto"
 	"github.com/minik6/minik6/minik6test"
-	"github.com/minik6/minik6/testrun"
 )
 
 func TestCryptoGlobal(t *testing.T) {
 	t.Parallel()
-	logger, _ := logtest.NewNullLogger()
-	console, lines := logtest.NewNullLogger()
-	test, err := minik6test.LoadScript(`export default function () {
+	out := minik6test.RunSource(t, `export default function () {
 		const id = crypto.randomUUID();
 		console.log(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id) + ' ' + (id !== crypto.randomUUID()));
 		const a = new Uint8Array(64);
@@ -26,13 +22,7 @@ func TestCryptoGlobal(t *testing.T) {
 		for (const bad of [new Float32Array(4), new Uint8Array(65537), 'x']) {
 			try { crypto.getRandomValues(bad); console.log('no error'); } catch (e) { console.log(e.name); }
 		}
-	}`, logger, console, nil)
-	require.NoError(t, err)
-	_, res := minik6test.RunTest(t, test, testrun.Config{Logger: logger})
-	require.NoError(t, res.Err)
-	var got []string
-	for _, e := range lines.AllEntries() {
-		got = append(got, e.Message)
-	}
-	assert.Equal(t, []string{"true true", "true true", "4 true", "TypeMismatchError", "QuotaExceededError", "TypeMismatchError"}, got)
+	}`, nil)
+	require.NoError(t, out.Err)
+	assert.Equal(t, []string{"true true", "true true", "4 true", "TypeMismatchError", "QuotaExceededError", "TypeMismatchError"}, out.Console)
 }
