@@ -34,10 +34,10 @@ METRICS_CASES := '0*' '1*' '2*' '3*' '4*'
 conformance-metrics: build
 	@set -e; for g in $(METRICS_CASES); do $(SHARED)/conformance-metrics/run.sh ./$(BIN) "$$g"; done
 
-# The real users' cases whose features have landed: all but 33 (k6/html), 35
+# The real users' cases whose features have landed: all but 35
 # (websockets), 41 (k6/browser), 59 (TypeScript) and 63 (`new`), which join as
 # their issues land.
-USERS_CASES := '0*' '1*' '2*' '3[1279]_*' '4[3579]_*' '5[1-7]_*' '6[1579]_*' '7*' '8*'
+USERS_CASES := '0*' '1*' '2*' '3[12379]_*' '4[3579]_*' '5[1-7]_*' '6[1579]_*' '7*' '8*'
 conformance-users: build
 	$(SHARED)/conformance-users/run.sh ./$(BIN) $(USERS_CASES)
 

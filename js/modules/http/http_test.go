@@ -265,3 +265,20 @@ func encoded(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Encoding", r.PathValue("enc"))
 	_, _ = w.Write(buf.Bytes())
 }
+
+func TestResponseHTML(t *testing.T) {
+	t.Parallel()
+	srv := minik6test.NewHTTPBin(t, map[string]http.HandlerFunc{
+		"/page": func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`<html><body><h1 id="t">Title</h1><a href="/x">x</a></body></html>`))
+		},
+	})
+	out := minik6test.RunSource(t, `import http from 'k6/http';
+		export const options = { iterations: 1 };
+		export default function () {
+			const res = http.get('`+srv.URL()+`/page');
+			console.log(res.html().find('#t').text() + ' ' + res.html('a').attr('href'));
+		}`, nil)
+	require.NoError(t, out.Err)
+	assert.Equal(t, []string{"Title /x"}, out.Console)
+}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/grafana/sobek"
 	"github.com/tidwall/gjson"
+
+	"github.com/minik6/minik6/js/modules/html"
 )
 
 // respKeys are the Response's fields, as Object.keys lists them.
@@ -46,12 +48,10 @@ func (m *Module) responsePrototype() *sobek.Object {
 		panic(m.rt.NewTypeError("not a Response"))
 	}
 	_ = p.Set("json", func(call sobek.FunctionCall) sobek.Value { return self(call).jsonValue(call.Argument(0)) })
-	_ = p.Set("html", func(call sobek.FunctionCall) sobek.Value {
-		panic(m.rt.NewGoError(errors.New("Response.html() needs the k6/html module, which minik6 doesn't have yet")))
-	})
+	_ = p.Set("html", func(call sobek.FunctionCall) sobek.Value { return self(call).htmlValue(call.Argument(0)) })
 	for _, name := range []string{"clickLink", "submitForm"} {
 		_ = p.Set(name, func(call sobek.FunctionCall) sobek.Value {
-			panic(m.rt.NewGoError(errors.New("Response." + name + "() needs the k6/html module, which minik6 doesn't have yet")))
+			panic(m.rt.NewGoError(errors.New("Response." + name + "() is not supported by minik6 yet")))
 		})
 	}
 	m.respProto = p
@@ -234,6 +234,25 @@ func (r *response) request() sobek.Value {
 	}
 	_ = o.Set("cookies", cookies)
 	return o
+}
+
+// htmlValue is Response.html([selector]): the body parsed as k6/html's
+// parseHTML does, then the selector found in it when one is given.
+func (r *response) htmlValue(sel sobek.Value) sobek.Value {
+	rt, res := r.m.rt, r.res
+	if !res.hasBody || res.body == nil && res.req.respType == respNone {
+		panic(rt.NewGoError(errors.New("the body is null so we can't transform it to HTML - this likely was because of a request error getting the response")))
+	}
+	doc := html.ParseHTML(rt, string(res.body))
+	if sel == nil || sobek.IsUndefined(sel) || sobek.IsNull(sel) {
+		return doc
+	}
+	find, _ := sobek.AssertFunction(doc.Get("find"))
+	v, err := find(doc, sel)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // jsonValue is Response.json([selector]).
