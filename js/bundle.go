@@ -192,6 +192,13 @@ func scrubPathErr(err error) error {
 // parse compiles a file as an ES module, or, when it has no import or export
 // statement, as a CommonJS module.
 func (b *Bundle) parse(p string, src []byte) (*sobek.SourceTextModuleRecord, *cjsProgram, error) {
+	if isTypeScript(p) {
+		js, err := transpile(p, src)
+		if err != nil {
+			return nil, nil, err
+		}
+		src = js
+	}
 	rec, err := sobek.ParseModule(locationURL(p), string(src), b.resolve)
 	if err != nil {
 		return nil, nil, syntaxError(reparse(p, src, err, parser.IsModule))

@@ -53,6 +53,11 @@ func newHost(script string, files map[string]string) *host {
 		registry: reg, builtins: metrics.RegisterBuiltins(reg)}
 }
 
+// newBundleAt loads the bundle whose entry is at path instead of entry.
+func newBundleAt(h *host, path string) (*js.Bundle, error) {
+	return js.NewBundle(path, js.Config{FS: h.files, Env: h.env, Logger: h.logger, Console: h.console, Registry: h.registry})
+}
+
 func (h *host) bundle() (*js.Bundle, error) {
 	return js.NewBundle(entry, js.Config{FS: h.files, Env: h.env, Logger: h.logger, Console: h.console, Registry: h.registry})
 }
