@@ -89,3 +89,32 @@ export function handleSummary(data) { return { stdout: 'noColor=' + data.options
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(data), "iteration"), "the second run appends")
 }
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, stdout, stderr := command(t, dir, nil, "new")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "New script created: script.js (minimal template)")
+	data, err := os.ReadFile(filepath.Join(dir, "script.js"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "export default function")
+	assert.Contains(t, string(data), "export const options")
+
+	code, _, stderr = command(t, dir, nil, "new", "script.js")
+	assert.Equal(t, 255, code)
+	assert.Contains(t, stderr, "already exists; use --force")
+	code, _, _ = command(t, dir, nil, "new", "--force", "script.js")
+	assert.Equal(t, 0, code)
+
+	for _, tpl := range []string{"minimal", "protocol"} {
+		name := tpl + ".js"
+		code, _, stderr = command(t, dir, nil, "new", "-t", tpl, name)
+		require.Equal(t, 0, code, stderr)
+		code, _, stderr = command(t, dir, nil, "inspect", "--execution-requirements", name)
+		assert.Equal(t, 0, code, "the %s template loads: %s", tpl, stderr)
+	}
+	code, _, stderr = command(t, dir, nil, "new", "-t", "browser", "b.js")
+	assert.Equal(t, 104, code)
+	assert.Contains(t, stderr, "want one of minimal, protocol")
+}

@@ -65,7 +65,7 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code i
 	root.SetErr(stderr)
 	root.SetArgs(args)
 	root.AddCommand(newRunCommand(env, stdout, stderr), newArchiveCommand(env, stderr), newCloudCommand(env, stdout, stderr),
-		newInspectCommand(env, stdout, stderr), newVersionCommand(stdout))
+		newInspectCommand(env, stdout, stderr), newNewCommand(stdout), newVersionCommand(stdout))
 	err := root.Execute()
 	if err == nil {
 		return 0
