@@ -235,6 +235,7 @@ func (panickyInstance) Exports() modules.Exports { return modules.Exports{} }
 // a crash.
 func TestGoPanicIsTheRunsError(t *testing.T) {
 	t.Parallel()
+	panickyInstances.Store(0) // -count=N runs the test again
 	test := loadScript(t, `import 'k6/x/testrun-panicky';
 		export const options = { vus: 1, iterations: 1 };
 		export default function () {}`)
