@@ -34,10 +34,10 @@ METRICS_CASES := '0*' '1*' '2*' '3*' '4*'
 conformance-metrics: build
 	@set -e; for g in $(METRICS_CASES); do $(SHARED)/conformance-metrics/run.sh ./$(BIN) "$$g"; done
 
-# The real users' cases whose features have landed: all but 35
-# (websockets) and 41 (k6/browser), which join as
-# their issues land.
-USERS_CASES := '0*' '1*' '2*' '3[12379]_*' '4[3579]_*' '5[1-79]_*' '6[13579]_*' '7*' '8*'
+# The real users' cases whose features have landed: all but 41
+# (k6/browser), which joins as
+# its issue lands.
+USERS_CASES := '0*' '1*' '2*' '3*' '4[3579]_*' '5[1-79]_*' '6[13579]_*' '7*' '8*'
 conformance-users: build
 	$(SHARED)/conformance-users/run.sh ./$(BIN) $(USERS_CASES)
 

@@ -27,6 +27,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/textencoding"
 	_ "github.com/minik6/minik6/js/modules/timers"
 	_ "github.com/minik6/minik6/js/modules/webcrypto"
+	_ "github.com/minik6/minik6/js/modules/websockets"
 
 	// So do the outputs.
 	_ "github.com/minik6/minik6/output/cloud"
