@@ -14,6 +14,7 @@ import (
 	"github.com/minik6/minik6/exitcode"
 
 	// The built-in JavaScript modules register themselves.
+	_ "github.com/minik6/minik6/js/modules/browser"
 	_ "github.com/minik6/minik6/js/modules/crypto"
 	_ "github.com/minik6/minik6/js/modules/data"
 	_ "github.com/minik6/minik6/js/modules/encoding"
