@@ -29,6 +29,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/timers"
 	_ "github.com/minik6/minik6/js/modules/webcrypto"
 	_ "github.com/minik6/minik6/js/modules/websockets"
+	_ "github.com/minik6/minik6/js/modules/ws"
 
 	// So do the outputs.
 	_ "github.com/minik6/minik6/output/cloud"
