@@ -100,7 +100,7 @@ func TestBadInput(t *testing.T) {
 			name:   "bad execution segment",
 			source: "export default function () {}\n",
 			flags:  []string{"--execution-segment", "3/2:1"},
-			code:   104,
+			code:   255, // a flag's bad value is a usage error, as in k6
 			stderr: []string{"3/2:1"},
 		},
 		{
@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 			name:   "unknown output",
 			source: "export default function () {}\n",
 			flags:  []string{"--out", "nope=x"},
-			code:   104,
+			code:   255, // a usage error, as in k6
 			stderr: []string{"nope"},
 		},
 		{

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +58,9 @@ func readConfigFile(path string, explicit bool) (configFile, error) {
 	}
 	if err != nil {
 		return cf, fmt.Errorf("--config: %w", err)
+	}
+	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] != '{' {
+		return cf, fmt.Errorf("config file %s: want a JSON object of options", path)
 	}
 	if cf.Options, err = options.Parse(data); err != nil {
 		return cf, fmt.Errorf("config file %s: %w", path, err)

@@ -139,9 +139,19 @@ func cliOptions(f *pflag.FlagSet, consoleOutput string) (options.Options, error)
 	if changed("summary-trend-stats") {
 		s, _ := f.GetString("summary-trend-stats")
 		o.SummaryTrendStats = splitComma(s)
+		for _, stat := range o.SummaryTrendStats {
+			if err := options.CheckTrendStat(stat); err != nil {
+				bad("summary-trend-stats", err)
+			}
+		}
 	}
 	if changed("summary-time-unit") {
 		s, _ := f.GetString("summary-time-unit")
+		switch s {
+		case "s", "ms", "us":
+		default:
+			bad("summary-time-unit", fmt.Errorf("%q: use s, ms or us", s))
+		}
 		o.SummaryTimeUnit = null.StringFrom(s)
 	}
 	if changed("system-tags") {
@@ -191,8 +201,14 @@ func loadConfig(cmd *cobra.Command, rf *runFlags, env map[string]string, logger,
 	if cfg.Env, err = options.FromEnv(env); err != nil {
 		return invalid(err)
 	}
+	// A flag's bad value is a usage error: exit code 255, as in k6.
 	if cfg.CLI, err = cliOptions(cmd.Flags(), rf.consoleOutput); err != nil {
-		return invalid(err)
+		return load.Config{}, exitcode.Wrap(exitcode.GenericEngineError, err)
+	}
+	for _, stat := range cfg.Env.SummaryTrendStats {
+		if err := options.CheckTrendStat(stat); err != nil {
+			return load.Config{}, exitcode.Errorf(exitcode.GenericEngineError, "K6_SUMMARY_TREND_STATS: %v", err)
+		}
 	}
 	cfg.NoThresholds, _ = cmd.Flags().GetBool("no-thresholds")
 	if v, ok := env["K6_NO_THRESHOLDS"]; ok && v != "" && !cmd.Flags().Changed("no-thresholds") {
@@ -221,12 +237,13 @@ func loadTest(cmd *cobra.Command, rf *runFlags, env map[string]string, path stri
 	return load.Load(path, cfg)
 }
 
-// runtimeEnv parses the -e NAME=VALUE variables.
+// runtimeEnv parses the -e NAME=VALUE variables; -e NAME sets NAME to "", as
+// in k6.
 func runtimeEnv(list []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range list {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
 			return nil, fmt.Errorf("--env %q: want NAME=VALUE", kv)
 		}
 		out[k] = v

@@ -16,6 +16,7 @@ import (
 	"github.com/minik6/minik6/api"
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/output"
 	"github.com/minik6/minik6/testrun"
 )
 
@@ -95,7 +96,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		// k6 appends to the file: earlier runs' lines stay.
 		f, err := os.OpenFile(rf.consoleOutput, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return fail(exitcode.Errorf(exitcode.InvalidConfig, "--console-output: %v", err))
+			return fail(exitcode.Errorf(exitcode.GenericEngineError, "--console-output: %v", err))
 		}
 		defer f.Close()
 		cl, _ := newLogger(f, rf.logFormat, rf.verbose)
@@ -113,6 +114,11 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	}
 	if len(rf.out) == 0 && env["K6_OUT"] != "" {
 		rf.out = []string{env["K6_OUT"]} // the flag wins over the variable, as in k6
+	}
+	for _, spec := range rf.out {
+		if _, _, err := output.Parse(spec); err != nil {
+			return fail(exitcode.Wrap(exitcode.GenericEngineError, err)) // a usage error, as in k6
+		}
 	}
 	run, err := testrun.New(test, testrun.Config{
 		Outputs: rf.out, Breakdown: rf.summaryMode == "full" && !rf.noSummary,

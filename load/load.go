@@ -97,7 +97,8 @@ type Test struct {
 
 // Load reads the test at p: an archive when the file is a tar, a script
 // otherwise; "-" reads either from cfg.Stdin, as if it were a file of that
-// name in the working directory (so relative imports resolve from there). Errors carry k6's exit codes: 107 for a script that can't be read
+// name in the working directory (so relative imports resolve from there). A
+// missing script, or a directory, is exit code 255, as in k6. Errors carry k6's exit codes: 107 for a script that can't be read
 // or run its init context, 104 for invalid options or a bad archive.
 func Load(p string, cfg Config) (*Test, error) {
 	if cfg.Logger == nil {
@@ -125,6 +126,15 @@ func Load(p string, cfg Config) (*Test, error) {
 			return nil, exitcode.Errorf(exitcode.ScriptException, "reading the script from standard input: %v", err)
 		}
 		cfg.FS = overlayFS{base: cfg.FS, name: name, data: data}
+	}
+	if p != StdinName {
+		info, err := fs.Stat(cfg.FS, name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, exitcode.Errorf(exitcode.GenericEngineError, "the script %s can't be found: there is no such file", p)
+		case err == nil && info.IsDir():
+			return nil, exitcode.Errorf(exitcode.GenericEngineError, "%s is a directory, not a script", p)
+		}
 	}
 	if isArchive(cfg.FS, name) {
 		f, err := cfg.FS.Open(name)

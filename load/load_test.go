@@ -83,10 +83,12 @@ func TestLayersPrecedence(t *testing.T) {
 func TestLoadErrorsCarryExitCodes(t *testing.T) {
 	t.Parallel()
 	fsys := files()
+	fsys["home/alice/t/lib/x.js"] = &fstest.MapFile{Data: []byte(`export default function () {}`)}
 	fsys["home/alice/t/bad.js"] = &fstest.MapFile{Data: []byte(`export const options = { vus: -1 }; export default function () {}`)}
 	fsys["home/alice/t/broken.tar"] = &fstest.MapFile{Data: append(make([]byte, 257), []byte("ustar\x0000")...)}
 	for name, want := range map[string]exitcode.Code{
-		"missing.js": exitcode.ScriptException,
+		"missing.js": exitcode.GenericEngineError,
+		"lib":        exitcode.GenericEngineError, // a directory
 		"bad.js":     exitcode.InvalidConfig,
 		"broken.tar": exitcode.InvalidConfig,
 	} {

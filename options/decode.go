@@ -337,6 +337,26 @@ func decodeStringList(raw []byte) ([]string, error) {
 
 // decodeStringMap reads an object of strings. Numbers and booleans are taken
 // in their JSON spelling, as k6 scripts often write tags: {id: 1}.
+// strictStringMapField decodes an object whose values must all be strings
+// (a scenario's env, which k6 reads into a map of strings).
+func strictStringMapField(dst *map[string]string) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		v, err := decodeStringMap(raw)
+		if err != nil {
+			return err
+		}
+		var m map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &m)
+		for k, val := range m {
+			if kindOf(val) != kindString {
+				return wrapPath(keyPath(k), typeMismatch("a string", val))
+			}
+		}
+		*dst = v
+		return nil
+	}
+}
+
 func decodeStringMap(raw []byte) (map[string]string, error) {
 	switch kindOf(raw) {
 	case kindNull:

@@ -117,7 +117,7 @@ func (b *BaseConfig) fields() []field {
 		{"executor", func(json.RawMessage) error { return nil }}, // read by the dispatcher
 		{"startTime", durationField(&b.StartTime)},
 		{"gracefulStop", durationField(&b.GracefulStop)},
-		{"env", stringMapField(&b.Env)},
+		{"env", strictStringMapField(&b.Env)},
 		{"exec", stringField(&b.Exec)},
 		{"tags", stringMapField(&b.Tags)},
 		{"options", rawObjectField(&b.Options)},

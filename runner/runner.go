@@ -115,8 +115,11 @@ func New(cfg Config) (*Runner, error) {
 	for i, name := range names {
 		sc := cfg.Options.Scenarios[name]
 		if fn := sc.GetExec(); !cfg.Script.HasFunction(fn) {
-			return nil, exitcode.Errorf(exitcode.InvalidConfig,
-				"executor %s: function '%s' not found in exports", name, fn)
+			code := exitcode.InvalidConfig
+			if fn == "default" {
+				code = exitcode.GenericEngineError // a script with nothing to run, as in k6
+			}
+			return nil, exitcode.Errorf(code, "executor %s: function '%s' not found in exports", name, fn)
 		}
 		ex, err := newExecutor(sc, r.tuple)
 		if err != nil {
