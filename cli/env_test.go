@@ -25,6 +25,7 @@ export function handleSummary(data) { return { stdout: 'noColor=' + data.options
 	require.NoError(t, os.WriteFile(plain, []byte(`export default function () { console.log('iteration'); }`), 0o600))
 	consoleFile := filepath.Join(dir, "console.log")
 	export := filepath.Join(dir, "export.json")
+	state := filepath.Join(dir, "state.json")
 
 	cases := []struct {
 		name   string
@@ -49,6 +50,11 @@ export function handleSummary(data) { return { stdout: 'noColor=' + data.options
 		{"summary without them", nil, plain, func(t *testing.T, _ int, stdout, _ string) { assert.Contains(t, stdout, "iteration_duration") }},
 		{"K6_SUMMARY_EXPORT", map[string]string{"K6_SUMMARY_EXPORT": export}, plain, func(t *testing.T, _ int, _, _ string) {
 			assert.FileExists(t, export)
+		}},
+		{"K6_SUMMARY_STATE", map[string]string{"K6_SUMMARY_STATE": state}, plain, func(t *testing.T, _ int, _, _ string) {
+			data, err := os.ReadFile(state)
+			require.NoError(t, err)
+			assert.Contains(t, string(data), `"format":"minik6-summary-state"`)
 		}},
 		{"K6_QUIET", map[string]string{"K6_QUIET": "true"}, plain, func(t *testing.T, _ int, stdout, _ string) {
 			assert.NotContains(t, stdout, "execution: local")

@@ -68,7 +68,8 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code i
 	root.SetErr(stderr)
 	root.SetArgs(args)
 	root.AddCommand(newRunCommand(env, stdout, stderr), newArchiveCommand(env, stderr), newCloudCommand(env, stdout, stderr),
-		newInspectCommand(env, stdout, stderr), newNewCommand(stdout), newVersionCommand(stdout))
+		newInspectCommand(env, stdout, stderr), newNewCommand(stdout), newSummaryCommand(env, stdout, stderr),
+		newVersionCommand(stdout))
 	err := root.Execute()
 	if err == nil {
 		return 0

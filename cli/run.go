@@ -33,7 +33,10 @@ type runFlags struct {
 	linger                                bool
 	summaryMode, logFormat, consoleOutput string
 	summaryExport, configFile             string
-	env, out                              []string
+	// summaryState is where the run writes its mergeable end-of-test
+	// state (for `minik6 summary merge`).
+	summaryState string
+	env, out     []string
 }
 
 func newRunCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
@@ -56,6 +59,7 @@ teardown(), then print the end-of-test summary.`,
 	f.StringVar(&rf.summaryMode, "summary-mode", "compact", "the end-of-test summary: compact, full or disabled")
 	f.StringArrayVarP(&rf.out, "out", "o", nil, "write samples to an output: `TYPE[=ARG]`, e.g. json=out.json or csv=out.csv")
 	f.StringVar(&rf.summaryExport, "summary-export", "", "write the end-of-test summary as JSON to this file")
+	f.StringVar(&rf.summaryState, "summary-state", "", "write the end-of-test state to this file, for `minik6 summary merge` over many instances (also K6_SUMMARY_STATE)")
 	addLoadFlags(f, &rf)
 	f.StringVarP(&rf.address, "address", "a", "", "serve the REST API at this `host:port` (also K6_ADDRESS); off when empty")
 	f.BoolVarP(&rf.linger, "linger", "l", false, "after the test, keep the process and its REST API up until a signal or a REST stop (also K6_LINGER)")
@@ -169,6 +173,11 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 			logger.WithError(err).Error("could not write the summary export")
 		}
 	}
+	if rf.summaryState != "" {
+		if err := writeSummaryState(engine, rf.summaryState, opts, res.SetupData); err != nil {
+			logger.WithError(err).Error("could not write the summary state")
+		}
+	}
 
 	for _, reason := range res.FailReasons {
 		msg := "test marked as failed"
@@ -191,7 +200,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 
 // runFlagsFromEnv takes each run flag that was not given from its K6_*
 // variable, as k6 does: K6_ADDRESS, K6_LINGER, K6_SUMMARY_MODE,
-// K6_SUMMARY_EXPORT, K6_CONSOLE_OUTPUT, K6_LOG_FORMAT, K6_QUIET, K6_NO_COLOR,
+// K6_SUMMARY_EXPORT, K6_SUMMARY_STATE, K6_CONSOLE_OUTPUT, K6_LOG_FORMAT, K6_QUIET, K6_NO_COLOR,
 // K6_NO_SUMMARY. A boolean that does not parse is an error (exit code 104).
 func runFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) error {
 	f := cmd.Flags()
@@ -202,6 +211,7 @@ func runFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) er
 		{"address", "K6_ADDRESS", &rf.address},
 		{"summary-mode", "K6_SUMMARY_MODE", &rf.summaryMode},
 		{"summary-export", "K6_SUMMARY_EXPORT", &rf.summaryExport},
+		{"summary-state", "K6_SUMMARY_STATE", &rf.summaryState},
 		{"console-output", "K6_CONSOLE_OUTPUT", &rf.consoleOutput},
 		{"log-format", "K6_LOG_FORMAT", &rf.logFormat},
 	}

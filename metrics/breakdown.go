@@ -180,6 +180,23 @@ func (b *breakdown) group(scope *bdNode, path string) *bdNode {
 // add aggregates one sample into the node.
 func (n *bdNode) add(s *Sample) {
 	m := s.Metric
+	n.sinkOf(m).Add(s.Value)
+	if m.Name != ChecksName {
+		return
+	}
+	name, ok := s.Tags.Get(TagCheck)
+	if !ok {
+		return
+	}
+	if s.Value != 0 {
+		n.addCheck(name, 1, 0)
+	} else {
+		n.addCheck(name, 0, 1)
+	}
+}
+
+// sinkOf returns the node's sink of metric m, creating it.
+func (n *bdNode) sinkOf(m *Metric) Sink {
 	if m.id >= len(n.sinks) {
 		sinks := make([]bdSink, m.id+1, max(m.id+1, m.reg.Len()))
 		copy(sinks, n.sinks)
@@ -189,14 +206,11 @@ func (n *bdNode) add(s *Sample) {
 	if bs.sink == nil {
 		*bs = bdSink{metric: m, sink: NewSink(m.Type)}
 	}
-	bs.sink.Add(s.Value)
-	if m.Name != ChecksName {
-		return
-	}
-	name, ok := s.Tags.Get(TagCheck)
-	if !ok {
-		return
-	}
+	return bs.sink
+}
+
+// addCheck counts passes and fails of a check in the node.
+func (n *bdNode) addCheck(name string, passes, fails int64) {
 	c := n.checkIdx[name]
 	if c == nil {
 		if n.checkIdx == nil {
@@ -206,11 +220,8 @@ func (n *bdNode) add(s *Sample) {
 		n.checkIdx[name] = c
 		n.checks = append(n.checks, c)
 	}
-	if s.Value != 0 {
-		c.Passes++
-	} else {
-		c.Fails++
-	}
+	c.Passes += passes
+	c.Fails += fails
 }
 
 // result snapshots the node and the groups under it.

@@ -47,6 +47,8 @@ type metricState struct {
 
 	thresholds []*threshold
 	abort      bool // an abortOnFail threshold fired (sticky, as in k6)
+
+	lastAt int64 // a gauge's: the time of its last sample (unix ns), for merging states
 }
 
 type stateKind uint8
@@ -223,7 +225,13 @@ func (e *Engine) AddSamples(batch []Sample) {
 			if s.Tags.Contains(sub.tags) {
 				sub.sink.Add(s.Value)
 				sub.observed = true
+				if m.Type == Gauge {
+					sub.lastAt = s.Time.UnixNano()
+				}
 			}
+		}
+		if m.Type == Gauge {
+			st.lastAt = s.Time.UnixNano()
 		}
 		switch st.kind {
 		case kindChecks:
@@ -248,6 +256,13 @@ func (e *Engine) SetTestRunDuration(d time.Duration) {
 	e.mu.Lock()
 	e.duration = d
 	e.mu.Unlock()
+}
+
+// TestRunDuration returns the duration set by [Engine.SetTestRunDuration].
+func (e *Engine) TestRunDuration() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.duration
 }
 
 // SampleCount returns how many samples the engine has received.
@@ -430,6 +445,15 @@ func (g *groupTree) group(path string) *groupNode {
 }
 
 func (g *groupTree) check(group, name string, pass bool) {
+	if pass {
+		g.addCheck(group, name, 1, 0)
+	} else {
+		g.addCheck(group, name, 0, 1)
+	}
+}
+
+// addCheck counts passes and fails of a check in a group.
+func (g *groupTree) addCheck(group, name string, passes, fails int64) {
 	c, ok := g.checks[checkKey{group, name}]
 	if !ok {
 		n := g.group(group)
@@ -443,11 +467,8 @@ func (g *groupTree) check(group, name string, pass bool) {
 		g.byName[name] = all
 		g.names = append(g.names, all)
 	}
-	if pass {
-		c.Passes++
-		all.Passes++
-	} else {
-		c.Fails++
-		all.Fails++
-	}
+	c.Passes += passes
+	all.Passes += passes
+	c.Fails += fails
+	all.Fails += fails
 }
