@@ -2,6 +2,7 @@ package js
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/grafana/sobek"
 
@@ -17,6 +18,12 @@ type objectRecord struct {
 	name string
 	// instantiate makes the VU's instance of the module.
 	instantiate func(vu *VU) (*objectInstance, error)
+
+	// names are the export names a namespace import (import * as ns) lists,
+	// learnt from the first instance: an instance exists before any namespace
+	// of the module is made, as the module is evaluated before its importers.
+	mu    sync.Mutex
+	names []string
 }
 
 // objectInstance is one VU's instance of an objectRecord.
@@ -64,14 +71,16 @@ func (i *objectInstance) defaultExport() sobek.Value {
 	return i.def
 }
 
-// goExport converts a Go module's named export, once.
+// goExport converts a Go module's named export, once. A module with a
+// default export and no such named export (k6/execution) exports the default
+// object's properties by name, as in k6: import { vu } from 'k6/execution'.
 func (i *objectInstance) goExport(name string) sobek.Value {
 	if v, ok := i.converted[name]; ok {
 		return v
 	}
 	x, ok := i.goExports.Named[name]
 	if !ok {
-		return sobek.Undefined()
+		return i.defaultProperty(name)
 	}
 	v := i.rt.ToValue(x)
 	if i.converted == nil {
@@ -81,8 +90,61 @@ func (i *objectInstance) goExport(name string) sobek.Value {
 	return v
 }
 
+// defaultProperty reads the property name of a Go module's default export, or
+// undefined.
+func (i *objectInstance) defaultProperty(name string) sobek.Value {
+	if i.goExports.Default == nil {
+		return sobek.Undefined()
+	}
+	obj, ok := i.defaultExport().(*sobek.Object)
+	if !ok {
+		return sobek.Undefined()
+	}
+	if v := obj.Get(name); v != nil {
+		return v
+	}
+	return sobek.Undefined()
+}
+
+// exportNames lists the instance's exports: "default" and the named ones (a
+// CommonJS module's keys of module.exports; a Go module's named exports, or
+// the keys of its default export when it has no named ones).
+func (i *objectInstance) exportNames() []string {
+	names := []string{"default"}
+	switch {
+	case i.goExports != nil && len(i.goExports.Named) > 0:
+		for name := range i.goExports.Named {
+			names = append(names, name)
+		}
+	case i.goExports != nil:
+		if obj, ok := i.defaultExport().(*sobek.Object); ok {
+			names = append(names, obj.Keys()...)
+		}
+	case i.named != nil:
+		names = append(names, i.named.Keys()...)
+	}
+	return names
+}
+
+// learnNames keeps the export names of the record's first instance.
+func (r *objectRecord) learnNames(inst *objectInstance) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.names == nil {
+		r.names = inst.exportNames()
+	}
+}
+
+// GetExportedNames lists the export names learnt from the first instance
+// ("default" alone before there is one).
 func (r *objectRecord) GetExportedNames(callback func([]string), _ ...sobek.ModuleRecord) bool {
-	callback([]string{"default"})
+	r.mu.Lock()
+	names := r.names
+	r.mu.Unlock()
+	if names == nil {
+		names = []string{"default"}
+	}
+	callback(names)
 	return true
 }
 

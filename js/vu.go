@@ -206,6 +206,7 @@ func (vu *VU) instanceOf(r *objectRecord) (*objectInstance, error) {
 		return nil, err
 	}
 	vu.instances[r] = inst
+	r.learnNames(inst)
 	return inst, nil
 }
 
