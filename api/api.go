@@ -114,6 +114,8 @@ func (s *Server) routes() {
 	m.HandleFunc("/v1/setup", methodNotAllowed("GET, PUT, POST"))
 	m.HandleFunc("POST /v1/teardown", s.postTeardown)
 	m.HandleFunc("/v1/teardown", methodNotAllowed("POST"))
+	m.HandleFunc("POST /v1/abort", s.postAbort)
+	m.HandleFunc("/v1/abort", methodNotAllowed("POST"))
 	m.HandleFunc("GET /metrics", s.getPrometheus)
 	m.HandleFunc("/metrics", methodNotAllowed("GET"))
 	m.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

@@ -418,3 +418,27 @@ func TestListen(t *testing.T) {
 	require.NoError(t, taken.Close())
 	require.NoError(t, s.Close())
 }
+
+// POST /v1/abort (minik6's, for the collector) ends the run as a threshold
+// abort: exit code 99 with the reason, teardown still run.
+func TestAbortEndsAsAThresholdAbort(t *testing.T) {
+	t.Parallel()
+	f := start(t, `export const options = { vus: 1, duration: '30s' };
+		export default function () {}
+		export function teardown() { console.log('teardown ran'); }`)
+	f.waitStatus(t, runner.StatusRunning)
+	bad := f.do(t, "POST", "/v1/abort", `{"data":{"type":"abort","attributes":{}}}`)
+	assert.Equal(t, http.StatusBadRequest, bad.status, bad.raw)
+	assert.Equal(t, http.StatusMethodNotAllowed, f.do(t, "GET", "/v1/abort", "").status)
+
+	a := f.do(t, "POST", "/v1/abort", `{"data":{"type":"abort","attributes":{"reason":"crossed over all instances"}}}`)
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	res := f.run.Wait()
+	assert.Equal(t, exitcode.ThresholdsFailed, exitcode.Of(res.Err), "%v", res.Err)
+	assert.Contains(t, res.Err.Error(), "crossed over all instances")
+	var msgs []string
+	for _, e := range f.console.AllEntries() {
+		msgs = append(msgs, e.Message)
+	}
+	assert.Contains(t, msgs, "teardown ran")
+}

@@ -127,6 +127,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	run, err := testrun.New(test, testrun.Config{
 		Outputs: rf.out, Breakdown: rf.summaryMode == "full" && !rf.noSummary,
 		Env: env, Version: version, StdOut: stdout, Logger: logger, AttachArchive: rf.cloudArchive,
+		APIAddress: rf.address,
 	})
 	if err != nil {
 		return fail(err)

@@ -85,7 +85,22 @@ func mergeSummaries(cmd *cobra.Command, paths []string, mf *mergeFlags, env map[
 		return fail(exitcode.Errorf(exitcode.GenericEngineError,
 			"--summary-mode full: every state must come from a run with --summary-mode full"))
 	}
-	first := states[0]
+	logger.Infof("merged the summary states of %d instances (%s)", len(states), instanceNames(states))
+	return reportMerged(cmd, engine, states[0], flagOpts, mf, env, stdout, stderr)
+}
+
+// reportMerged ends `summary merge` and `collect`: it evaluates the
+// thresholds over the merged results, prints the summary (or runs the
+// script's handleSummary), writes the export, and returns the exit code's
+// error: 99 when a threshold is crossed. first is the first instance's state,
+// whose summary settings apply unless the flags say otherwise.
+func reportMerged(cmd *cobra.Command, engine *metrics.Engine, first *metrics.State, flagOpts options.Options, mf *mergeFlags,
+	env map[string]string, stdout, stderr io.Writer,
+) error {
+	logger, fail, err := commandLogger(stderr, "", false)
+	if err != nil {
+		return err
+	}
 	opts := options.Options{SummaryTrendStats: first.SummaryTrendStats}
 	opts.SummaryTimeUnit.String, opts.SummaryTimeUnit.Valid = first.SummaryTimeUnit, first.SummaryTimeUnit != ""
 	if flagOpts.SummaryTrendStats != nil {
@@ -96,7 +111,6 @@ func mergeSummaries(cmd *cobra.Command, paths []string, mf *mergeFlags, env map[
 	}
 	duration := engine.TestRunDuration()
 	crossed := engine.FinalizeThresholds(duration)
-	logger.Infof("merged the summary states of %d instances (%s)", len(states), instanceNames(states))
 
 	var handler *runner.Runner
 	if mf.script != "" {

@@ -320,7 +320,9 @@ func (n *bdNode) state() StateNode {
 // their metrics, sub-metrics, checks and breakdowns merged, the thresholds of
 // all of them (the same threshold once), and the longest run's duration as
 // the duration rates are computed over (the instances run side by side). A
-// gauge takes the value that was set last in time. Evaluate the thresholds
+// gauge takes the value that was set last in time, but for vus and vus_max,
+// whose value, min and max are the sums of the instances' (each instance runs
+// its share of the VUs). Evaluate the thresholds
 // with [Engine.FinalizeThresholds]. The error names the state (by position,
 // from 1) that does not fit the others or does not add up.
 func MergeStates(states ...*State) (*Engine, error) {
@@ -449,7 +451,11 @@ func mergeSink(st *metricState, s *StateSink) error {
 	if err != nil {
 		return err
 	}
-	if g, ok := st.sink.(*GaugeSink); ok && g.N > 0 && s.LastAt < st.lastAt {
+	if g, ok := st.sink.(*GaugeSink); ok && g.N > 0 && (st.name == VUsName || st.name == VUsMaxName) {
+		// The instances' VUs add up: the test's are their sum.
+		o := from.(*GaugeSink)
+		g.Value, g.Min, g.Max, g.N = g.Value+o.Value, g.Min+o.Min, g.Max+o.Max, g.N+o.N
+	} else if ok && g.N > 0 && s.LastAt < st.lastAt {
 		value := g.Value // an earlier last value: ours stays the last
 		mergeSinks(g, from)
 		g.Value = value

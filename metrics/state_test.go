@@ -244,3 +244,14 @@ func BenchmarkMergeStates(b *testing.B) {
 		require.NoError(b, err)
 	}
 }
+
+func TestMergedVUsAddUp(t *testing.T) {
+	a, b := stateRun(t), stateRun(t)
+	a.e.AddSamples([]Sample{{Metric: a.reg.Get(VUsName), Tags: a.vu, Time: time.Unix(5, 0), Value: 4}})
+	b.e.AddSamples([]Sample{{Metric: b.reg.Get(VUsName), Tags: b.vu, Time: time.Unix(1, 0), Value: 2}})
+	merged, err := MergeStates(roundTrip(t, a.e), roundTrip(t, b.e))
+	require.NoError(t, err)
+	s, err := merged.Summary(SummaryOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"value": 6, "min": 6, "max": 6}, s.Metric(VUsName).Values)
+}

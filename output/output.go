@@ -125,6 +125,11 @@ type Params struct {
 	AttachArchive bool
 	// StdOut is where "json", "json=-" and "csv=-" write; os.Stdout if nil.
 	StdOut io.Writer
+	// Engine is the run's metrics engine, for outputs that send aggregates
+	// rather than samples (the collector output).
+	Engine *metrics.Engine
+	// APIAddress is where the run's REST API listens ("" when it does not).
+	APIAddress string
 	// Logger reports write errors as they happen; nil logs nothing.
 	Logger logrus.FieldLogger
 }

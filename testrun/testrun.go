@@ -45,6 +45,9 @@ type Config struct {
 	AttachArchive bool
 	// StdOut is where outputs that write to standard output write.
 	StdOut io.Writer
+	// APIAddress is where the run's REST API listens ("" when nowhere), for
+	// outputs that tell others (the collector output).
+	APIAddress string
 	// Logger logs the run's events.
 	Logger logrus.FieldLogger
 	// ThresholdInterval is how often thresholds are evaluated during the run;
@@ -118,6 +121,7 @@ func New(t *load.Test, cfg Config) (*Run, error) {
 		Thresholds: thresholds, SubMetrics: subs, SystemTags: opts.GetSystemTags(),
 		Ext: opts.Ext, Cloud: opts.Cloud, Collectors: t.Collectors,
 		Env: cfg.Env, Version: cfg.Version, AttachArchive: cfg.AttachArchive, StdOut: cfg.StdOut, Logger: cfg.Logger,
+		Engine: engine, APIAddress: cfg.APIAddress,
 	})
 	if err != nil {
 		return nil, exitcode.WrapDefault(exitcode.InvalidConfig, err)
