@@ -93,10 +93,27 @@ for _ in $(seq "$RUNS"); do
   measure empty "$tmp/empty.js"
   measure exec_reads "$tmp/exec_reads.js"
   measure json_out "$tmp/empty.js" --out json=/dev/null
+  # the REST API on, GET /v1/status every 100 ms
+  api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 - "$api_port" <<'PY' &
+import sys, time, urllib.request
+url = "http://127.0.0.1:%s/v1/status" % sys.argv[1]
+end = time.time() + 120
+while time.time() < end:
+    try:
+        urllib.request.urlopen(url, timeout=1).read()
+    except Exception:
+        pass
+    time.sleep(0.1)
+PY
+  poller=$!
+  measure api_polled "$tmp/empty.js" --address "127.0.0.1:$api_port"
+  kill "$poller" 2>/dev/null || true
 done
-report empty; report exec_reads; report json_out
+report empty; report exec_reads; report json_out; report api_polled
 ratio empty exec_reads "k6/execution reads / empty" ">= 60 %"
 ratio empty json_out "empty with --out json=/dev/null / without" ">= 50 %"
+ratio empty api_polled "empty with --address, polled every 100 ms / without" ">= 95 %"
 
 measure sleep_1000 "$tmp/sleep_1000.js" -v
 report sleep_1000

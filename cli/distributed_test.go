@@ -226,3 +226,22 @@ export function setup() { return { from: 'setup' }; }
 		assert.NotContains(t, out, "goroutine", tc.args)
 	}
 }
+
+// TestK6OperatorExample runs the operator's initializer steps on the
+// example's script, as its initializer pod does: the archive, then the
+// execution requirements read from it.
+func TestK6OperatorExample(t *testing.T) {
+	t.Parallel()
+	root, err := minik6test.ModuleRoot()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	script := filepath.Join(root, "examples", "k6-operator", "test.js")
+	code, _, stderr := command(t, dir, nil, "archive", "--log-format", "json", "-O", "archive.tar", script)
+	require.Equal(t, 0, code, stderr)
+	code, stdout, stderr := command(t, dir, nil, "inspect", "--execution-requirements", "--log-format", "json", "archive.tar")
+	require.Equal(t, 0, code, stderr)
+	var req map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &req), stdout)
+	assert.Equal(t, float64(40), req["maxVUs"])
+	assert.Equal(t, "2m40s", req["totalDuration"], "1m40s of stages, 30s of gracefulRampDown and 30s of gracefulStop")
+}
