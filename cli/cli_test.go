@@ -349,8 +349,8 @@ export default function () { ` + tc.body + ` c.add(1); }`
 	}
 }
 
-// TestHandleSummaryThrows: an exception in handleSummary() falls back to the
-// default summary, with the error logged.
+// TestHandleSummaryThrows: an exception in handleSummary() is logged as k6
+// logs it, and no summary is printed in its place.
 func TestHandleSummaryThrows(t *testing.T) {
 	t.Parallel()
 	src := `export const options = { iterations: 2 };
@@ -358,9 +358,44 @@ export default function () {}
 export function handleSummary() { throw new Error('summary broke'); }`
 	res := minik6test.Run(t, minik6test.RunOptions{Source: src, Summary: true})
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Contains(t, res.Stderr, "summary broke")
-	assert.Contains(t, res.Stdout, "TOTAL RESULTS")
-	assert.Contains(t, res.Stdout, "iterations")
+	assert.Contains(t, res.Stderr, `msg="failed to handle the end-of-test summary" error="error while generating the summary: Error: summary broke`)
+	assert.NotContains(t, res.Stdout, "TOTAL RESULTS")
+}
+
+// TestHandleSummaryOutputErrors: outputs that cannot be written are logged
+// together, as k6 does, and the others are still written; a value that is not
+// an object is an error too. --summary-export is not written without a
+// summary.
+func TestHandleSummaryOutputErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := `export const options = { iterations: 1 };
+export default function () {}
+export function handleSummary() { return { stdout: 'to stdout\n', 'missing/a.json': '{}', 'missing/b.txt': 'b', 'ok.txt': 'fine' }; }`
+	script := filepath.Join(dir, "script.js")
+	require.NoError(t, os.WriteFile(script, []byte(src), 0o600))
+	code, stdout, stderr := command(t, dir, nil, "run", "-q", script)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "to stdout\n", stdout)
+	assert.Contains(t, stderr, `msg="failed to handle the end-of-test summary" error="Could not save some summary information:\n\t- could not open 'missing/a.json': open missing/a.json: no such file or directory\n\t- could not open 'missing/b.txt'`)
+	data, err := os.ReadFile(filepath.Join(dir, "ok.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "fine", string(data))
+
+	require.NoError(t, os.WriteFile(script, []byte(`export const options = { iterations: 1 };
+export default function () {}
+export function handleSummary() { return 'text'; }`), 0o600))
+	code, _, stderr = command(t, dir, nil, "run", "-q", script)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "failed to handle the end-of-test summary")
+	assert.Contains(t, stderr, "must return an object")
+
+	for _, args := range [][]string{{"--summary-mode", "disabled"}, {"--no-summary"}} {
+		export := filepath.Join(dir, "export.json")
+		code, _, stderr = command(t, dir, nil, append(append([]string{"run", "-q", "--summary-export", export}, args...), script)...)
+		require.Equal(t, 0, code, stderr)
+		assert.NoFileExists(t, export, args)
+	}
 }
 
 // TestPromisesSettleBetweenIterations: async default functions complete each

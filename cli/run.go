@@ -169,7 +169,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 			logger: logger, stdout: stdout, stderr: stderr,
 		}).report()
 	}
-	if rf.summaryExport != "" {
+	if rf.summaryExport != "" && !rf.noSummary && rf.summaryMode != "disabled" { // k6 writes it with the summary
 		if err := writeSummaryExport(engine, rf.summaryExport, opts); err != nil {
 			logger.WithError(err).Error("could not write the summary export")
 		}

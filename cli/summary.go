@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,14 +57,16 @@ type summaryRun struct {
 }
 
 // report prints the end-of-test summary: handleSummary()'s outputs when the script
-// exports it (the default text summary when it throws), the text summary otherwise.
+// exports it, the text summary otherwise. As in k6, a handleSummary that throws,
+// returns something else than an object, or names a file that cannot be written
+// is logged as "failed to handle the end-of-test summary", and the outputs that
+// can be written still are.
 func (s *summaryRun) report() {
 	if s.hasHandle {
-		err := s.handleSummary()
-		if err == nil {
-			return
+		if err := s.handleSummary(); err != nil {
+			s.logger.WithError(err).Error("failed to handle the end-of-test summary")
 		}
-		s.logger.WithField("hint", "script exception").Errorf("handleSummary() failed: %v", err)
+		return
 	}
 	so := summaryOptions(s.opts, s.mode)
 	so.Color = s.stdoutTTY && !s.noColor
@@ -99,26 +102,54 @@ func (s *summaryRun) handleSummary() error {
 	}
 	out, err := s.runner.HandleSummary(context.Background(), arg)
 	if err != nil {
-		return err
+		return fmt.Errorf("error while generating the summary: %w", err)
 	}
+	return writeSummaryOutputs(out, s.stdout, s.stderr)
+}
+
+// writeSummaryOutputs writes each of handleSummary's outputs, in the order of
+// their names, and reports every one that failed in one error, as k6 does.
+func writeSummaryOutputs(out map[string][]byte, stdout, stderr io.Writer) error {
 	names := make([]string, 0, len(out))
 	for name := range out {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	var errs []error
 	for _, name := range names {
 		content := out[name]
+		var w io.Writer
 		switch name {
 		case "stdout":
-			_, err = s.stdout.Write(content)
+			w = stdout
 		case "stderr":
-			_, err = s.stderr.Write(content)
-		default:
-			err = os.WriteFile(name, content, 0o644)
+			w = stderr
+		}
+		if w != nil {
+			if _, err := w.Write(content); err != nil {
+				errs = append(errs, fmt.Errorf("error saving summary to '%s': %w", name, err))
+			}
+			continue
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("could not open '%s': %w", name, err))
+			continue
+		}
+		_, err = f.Write(content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("writing the summary to %s: %w", name, err)
+			errs = append(errs, fmt.Errorf("error saving summary to '%s': %w", name, err))
 		}
 	}
-	return nil
+	if len(errs) == 0 {
+		return nil
+	}
+	msg := "Could not save some summary information:"
+	for _, err := range errs {
+		msg += "\n\t- " + err.Error()
+	}
+	return errors.New(msg)
 }

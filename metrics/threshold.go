@@ -253,7 +253,7 @@ func ParseSelector(sel string) (Selector, error) {
 		k = strings.Trim(strings.TrimSpace(k), `"'`)
 		v = strings.Trim(strings.TrimSpace(v), `"'`)
 		if !ok || k == "" || v == "" {
-			return fail(fmt.Sprintf("tag expression %q is malformed; use {key:value}", strings.TrimSpace(part)))
+			return fail(fmt.Sprintf("tag expression is malformed (%q; use {key:value})", strings.TrimSpace(part)))
 		}
 		tags = append(tags, Tag{Key: k, Value: v})
 	}

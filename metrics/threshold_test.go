@@ -136,13 +136,13 @@ func TestParseSelector(t *testing.T) {
 		{sel: "m{a:b}c", err: `unable to validate threshold expressions; reason: parsing metric name failed, ` +
 			`metric "m{a:b}c" lacks a closing curly brace in its last position`},
 		{sel: "m{}", err: `unable to validate threshold expressions; reason: parsing metric name failed, metric "m{}" ` +
-			`tag expression "" is malformed; use {key:value}`},
+			`tag expression is malformed (""; use {key:value})`},
 		{sel: "m{a}", err: `unable to validate threshold expressions; reason: parsing metric name failed, metric "m{a}" ` +
-			`tag expression "a" is malformed; use {key:value}`},
+			`tag expression is malformed ("a"; use {key:value})`},
 		{sel: "m{a:}", err: `unable to validate threshold expressions; reason: parsing metric name failed, ` +
-			`metric "m{a:}" tag expression "a:" is malformed; use {key:value}`},
+			`metric "m{a:}" tag expression is malformed ("a:"; use {key:value})`},
 		{sel: "m{a:b,}", err: `unable to validate threshold expressions; reason: parsing metric name failed, ` +
-			`metric "m{a:b,}" tag expression "" is malformed; use {key:value}`},
+			`metric "m{a:b,}" tag expression is malformed (""; use {key:value})`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.sel, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestValidateThresholds(t *testing.T) {
 		{name: "unknown metric of a sub-metric", th: one("nope{a:b}", "count<1"), kind: ErrKindUnknown,
 			substr: []string{`no metric name "nope{a:b}" found`}},
 		{name: "bad selector", th: one("my_counter{a}", "count<1"), kind: ErrKindSelector,
-			substr: []string{`metric "my_counter{a}" tag expression "a" is malformed`}},
+			substr: []string{`metric "my_counter{a}" tag expression is malformed ("a"`}},
 		{name: "syntax errors come before unknown metrics", th: map[string][]ThresholdConfig{
 			"a_unknown": {{Source: "count<1"}}, "my_counter": {{Source: "count<"}},
 		}, kind: ErrKindExpression, substr: []string{`"count<" on my_counter`}},
