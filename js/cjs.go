@@ -80,12 +80,32 @@ func (vu *VU) runCJS(c *cjsProgram) (sobek.Value, error) {
 // requireFunc returns a require() that resolves relative paths against dir.
 func (vu *VU) requireFunc(dir string) sobek.Value {
 	return vu.rt.ToValue(func(specifier string) sobek.Value {
+		if vu.active {
+			panic(vu.rt.NewGoError(initOnly("require")))
+		}
 		v, err := vu.require(dir, specifier)
 		if err != nil {
-			panic(vu.rt.NewGoError(err))
+			vu.throw(err)
 		}
 		return v
 	})
+}
+
+// throw throws err in the script: an exception of a module's (or a stop) as it
+// is, with its own stack; any other error as a GoError.
+func (vu *VU) throw(err error) {
+	var ie *sobek.InterruptedError
+	var so *sobek.StackOverflowError
+	var ex *sobek.Exception
+	switch {
+	case errors.As(err, &ie):
+		panic(ie)
+	case errors.As(err, &so):
+		panic(so)
+	case errors.As(err, &ex):
+		panic(ex)
+	}
+	panic(vu.rt.NewGoError(err))
 }
 
 // require loads a module for require(): a built-in module's default export (or its

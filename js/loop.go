@@ -33,8 +33,12 @@ var jobQueueField = func() int {
 	return f.Index[0]
 }()
 
+// enterName is the source name of enterProgram, whose frame stack traces leave
+// out (see internalFrame).
+const enterName = "enter.js"
+
 // enterProgram calls its argument, a Go function, from JavaScript.
-var enterProgram = sobek.MustCompile("enter.js", "(function (body) { body(); })", true)
+var enterProgram = sobek.MustCompile(enterName, "(function (body) { body(); })", true)
 
 // pendingJobs reports whether promise jobs wait for the top level.
 func (vu *VU) pendingJobs() bool {

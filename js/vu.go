@@ -52,16 +52,26 @@ type VU struct {
 	inLoop       bool
 	probed       bool
 	topLevelOnly bool
+
+	// warnedUnsettled is set once the VU logged an iteration's promise that
+	// never settled.
+	warnedUnsettled bool
 }
 
 var _ modules.VU = (*VU)(nil)
 var _ runner.VU = (*VU)(nil)
+
+// maxCallStackSize is how deep a VU's JavaScript calls may nest (about what
+// browsers allow): deeper, the call fails with a RangeError, where an infinite
+// recursion would otherwise take memory until the machine kills the process.
+const maxCallStackSize = 10000
 
 // newVU makes a runtime, installs the init-context globals and evaluates the
 // script in it. state is nil for the bundle's own look at the script's options.
 func (b *Bundle) newVU(ctx context.Context, state *runner.VUState, id uint64) (*VU, error) {
 	rt := sobek.New()
 	rt.SetFieldNameMapper(sobek.TagFieldNameMapper("js", true))
+	rt.SetMaxCallStackSize(maxCallStackSize)
 	vu := &VU{
 		b: b, rt: rt, state: state, ctx: ctx,
 		instances:  map[*objectRecord]*objectInstance{},
@@ -123,7 +133,7 @@ func initError(err error) error {
 	if errors.As(err, &code) {
 		return err
 	}
-	return exitcode.Wrap(exitcode.ScriptException, errors.New(describe(err)))
+	return exitcode.Wrap(exitcode.ScriptException, scriptError(err))
 }
 
 // promiseError turns a rejected promise's reason into an error.
@@ -138,23 +148,10 @@ func promiseError(p *sobek.Promise) error {
 	}
 	if obj, ok := r.(*sobek.Object); ok {
 		if stack := obj.Get("stack"); stack != nil && !sobek.IsUndefined(stack) {
-			return errors.New(stack.String())
+			return errors.New(scrubStack(stack.String()))
 		}
 	}
 	return errors.New(r.String())
-}
-
-// describe formats a script error with its JavaScript stack.
-func describe(err error) string {
-	var ie *sobek.InterruptedError
-	if errors.As(err, &ie) {
-		return strings.TrimSpace(ie.String())
-	}
-	var ex *sobek.Exception
-	if errors.As(err, &ex) {
-		return strings.TrimSpace(ex.String())
-	}
-	return err.Error()
 }
 
 // Runtime returns the VU's JavaScript runtime.
@@ -270,12 +267,30 @@ func (vu *VU) RunIteration(ctx context.Context, fn string) error {
 				return nil
 			}
 			err = settle(p)
+			if errors.Is(err, errUnsettled) {
+				vu.warnUnsettled(fn)
+				return nil
+			}
 		}
 	}
 	if err == nil {
 		return nil
 	}
 	return vu.iterationError(err)
+}
+
+// warnUnsettled logs, once per VU, that an iteration's promise never settled:
+// every iteration of the VU is likely to do the same.
+func (vu *VU) warnUnsettled(fn string) {
+	if vu.warnedUnsettled {
+		return
+	}
+	vu.warnedUnsettled = true
+	logger := vu.b.cfg.Logger
+	if vu.state != nil && vu.state.Logger != nil {
+		logger = vu.state.Logger
+	}
+	logger.Warnf("%s() %v; the iteration ended there (logged once per VU)", fn, errUnsettled)
 }
 
 // drain finishes a call into the script that returned err: without an error, it
@@ -292,16 +307,19 @@ func (vu *VU) drain(ctx context.Context, err error) error {
 	return vu.loop.run(ctx)
 }
 
-// complete calls f with args, drains the event loop and settles the result: it
-// returns a returned promise's value once fulfilled. Call and HandleSummary use
-// it; RunIteration is the same with Loop's frame in mind.
-func (vu *VU) complete(ctx context.Context, f sobek.Callable, args ...sobek.Value) (sobek.Value, error) {
+// complete calls f, the exported function fn, with args, drains the event loop
+// and settles the result: it returns a returned promise's value once fulfilled.
+// Call and HandleSummary use it; RunIteration is the same with Loop's frame in
+// mind.
+func (vu *VU) complete(ctx context.Context, fn string, f sobek.Callable, args ...sobek.Value) (sobek.Value, error) {
 	v, err := f(sobek.Undefined(), args...)
 	if err = vu.drain(ctx, err); err != nil {
 		return nil, err
 	}
 	if p := asPromise(v); p != nil {
-		if err := settle(p); err != nil {
+		if err := settle(p); errors.Is(err, errUnsettled) {
+			return nil, fmt.Errorf("%s() %w", fn, err)
+		} else if err != nil {
 			return nil, err
 		}
 		return p.Result(), nil
@@ -331,7 +349,7 @@ func callError(err error) error {
 	if isInterrupt(err) {
 		return runner.ErrInterrupted
 	}
-	return errors.New(describe(err))
+	return scriptError(err)
 }
 
 // promiseType is what a promise object's ExportType is.
@@ -348,6 +366,9 @@ func asPromise(v sobek.Value) *sobek.Promise {
 	return p
 }
 
+// errUnsettled is a returned promise still pending once the event loop is idle.
+var errUnsettled = errors.New("returned a promise that never settled: nothing was left to settle it")
+
 // settle checks a returned promise once the event loop is idle: a rejected
 // promise is an error, and so is one that can no longer settle.
 func settle(p *sobek.Promise) error {
@@ -355,7 +376,7 @@ func settle(p *sobek.Promise) error {
 	case sobek.PromiseStateRejected:
 		return fmt.Errorf("Uncaught (in promise) %w", promiseError(p))
 	case sobek.PromiseStatePending:
-		return errors.New("the iteration's promise did not settle")
+		return errUnsettled
 	}
 	return nil
 }
@@ -376,7 +397,7 @@ func (vu *VU) Call(ctx context.Context, fn string, arg []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	v, err := vu.complete(ctx, f, argv)
+	v, err := vu.complete(ctx, fn, f, argv)
 	if err != nil {
 		return nil, callError(err)
 	}
@@ -407,7 +428,7 @@ func (vu *VU) HandleSummary(ctx context.Context, data []byte) (map[string][]byte
 	if err != nil {
 		return nil, err
 	}
-	v, err := vu.complete(ctx, f, arg)
+	v, err := vu.complete(ctx, "handleSummary", f, arg)
 	if err != nil {
 		return nil, callError(err)
 	}
@@ -521,9 +542,12 @@ func (vu *VU) installGlobals(id uint64) error {
 		return err
 	}
 	return rt.Set("require", func(specifier string) sobek.Value {
+		if vu.active {
+			panic(rt.NewGoError(initOnly("require")))
+		}
 		v, err := vu.require(vu.callerDir(), specifier)
 		if err != nil {
-			panic(rt.NewGoError(err))
+			vu.throw(err)
 		}
 		return v
 	})
@@ -544,6 +568,13 @@ func (vu *VU) callerDir() string {
 	return dirOf(vu.b.entry)
 }
 
+// initOnly is k6's error for a function of the init context (open, require)
+// called later, in setup(), an iteration or teardown().
+func initOnly(fn string) error {
+	return fmt.Errorf(`the "%s" function is only available in the init stage (i.e. the global scope), `+
+		"see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/ for more information", fn)
+}
+
 // readFile reads the file name, relative to the calling script.
 func (vu *VU) readFile(name string) ([]byte, error) {
 	p, err := vu.b.resolvePath(vu.callerDir(), name)
@@ -562,7 +593,7 @@ func (vu *VU) readFile(name string) ([]byte, error) {
 func (vu *VU) open(name string, mode ...string) sobek.Value {
 	rt := vu.rt
 	if vu.active {
-		panic(rt.NewGoError(errors.New(`the "open()" function is only available in the init stage (i.e. the global scope)`)))
+		panic(rt.NewGoError(initOnly("open")))
 	}
 	data, err := vu.readFile(name)
 	if err != nil {
