@@ -9,11 +9,13 @@
 package execution
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
 	"github.com/grafana/sobek"
 
+	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/js/modules"
 	"github.com/minik6/minik6/runner"
 )
@@ -236,9 +238,24 @@ func (m *Module) abort(call sobek.FunctionCall) sobek.Value {
 		m.rt.Interrupt(&runner.AbortError{Reason: reason})
 		return sobek.Undefined()
 	}
-	st.Execution.Abort(runner.AbortReason{Message: reason})
+	st.Execution.Abort(runner.AbortReason{Message: reason,
+		Cause: exitcode.Errorf(exitcode.ScriptAborted, "%s", m.abortMessage(reason))})
 	m.rt.Interrupt(runner.ErrInterrupted)
 	return sobek.Undefined()
+}
+
+// abortMessage is how k6 reports an abort: "test aborted: reason at
+// default (file:///script.js:12:17(5))", the place of the script's call.
+func (m *Module) abortMessage(reason string) string {
+	msg := (&runner.AbortError{Reason: reason}).Error()
+	for _, f := range m.rt.CaptureCallStack(0, nil) {
+		if f.SrcName() != "<native>" {
+			var b bytes.Buffer
+			f.Write(&b)
+			return msg + " at " + b.String()
+		}
+	}
+	return msg
 }
 
 // fail marks the run as failed (exit 110) and lets it go on.

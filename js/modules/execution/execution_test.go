@@ -469,18 +469,20 @@ func TestTestOptions(t *testing.T) {
 func TestAbort(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, call, want string
+		name, call, want, cause string
 	}{
-		{"with a reason", `exec.test.abort('this is the reason');`, "this is the reason"},
-		{"without a reason", `exec.test.abort();`, ""},
+		{"with a reason", `exec.test.abort('this is the reason');`, "this is the reason",
+			"test aborted: this is the reason at default (file:///test/script.js:3:"},
+		{"without a reason", `exec.test.abort();`, "", "test aborted at default (file:///test/script.js:3:"},
 		{"try/catch cannot stop it", `try { exec.test.abort('uncatchable'); } catch (e) { console.log('caught'); }
-			finally { console.log('finally'); }`, "uncatchable"},
+			finally { console.log('finally'); }`, "uncatchable", "test aborted: uncatchable at default (file:///test/script.js:3:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := mustEnv(t, `import exec from 'k6/execution';
-				export default function () { console.log('before'); `+tt.call+` console.log('after'); }`)
+				export default function () {
+					console.log('before'); `+tt.call+` console.log('after'); }`)
 			var stopped int
 			e.state.Execution.SetOnAbort(func() { stopped++ })
 			v := e.vu(t)
@@ -489,7 +491,8 @@ func TestAbort(t *testing.T) {
 			ab := e.state.Execution.Aborted()
 			require.NotNil(t, ab)
 			assert.Equal(t, tt.want, ab.Message)
-			assert.Nil(t, ab.Cause, "a script abort carries no other cause: exit code 108")
+			assert.Equal(t, exitcode.ScriptAborted, exitcode.Of(ab.Cause), "a script abort ends with exit code 108")
+			assert.ErrorContains(t, ab.Cause, tt.cause, "the run's error names the place of the call, as in k6")
 			assert.Equal(t, 1, stopped, "the run is stopped")
 			assert.Equal(t, []string{"before"}, e.consoleLines(), "nothing runs after abort()")
 		})
