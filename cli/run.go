@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -308,11 +309,41 @@ func commandLogger(stderr io.Writer, format string, verbose bool) (*logrus.Logge
 	if err != nil {
 		return nil, nil, exitcode.Wrap(exitcode.InvalidConfig, err)
 	}
+	logger.AddHook(scriptExceptionHint{})
 	fail := func(err error) error {
-		logger.Error(err.Error())
+		logger.WithFields(errorFields(err)).Error(err.Error())
 		return &reportedError{err}
 	}
 	return logger, fail, nil
+}
+
+// scriptException is an exception the script threw (js.ScriptException).
+type scriptException interface {
+	StackTrace() string
+	Hint() string
+}
+
+// errorFields are the fields k6 logs an error with: a script exception's hint
+// and source.
+func errorFields(err error) logrus.Fields {
+	var ex scriptException
+	if errors.As(err, &ex) {
+		return logrus.Fields{"hint": ex.Hint(), "source": "stacktrace"}
+	}
+	return nil
+}
+
+// scriptExceptionHint gives the exceptions of iterations, which the runner
+// logs with source=stacktrace, k6's hint.
+type scriptExceptionHint struct{}
+
+func (scriptExceptionHint) Levels() []logrus.Level { return []logrus.Level{logrus.ErrorLevel} }
+
+func (scriptExceptionHint) Fire(e *logrus.Entry) error {
+	if _, ok := e.Data["hint"]; !ok && e.Data["source"] == "stacktrace" {
+		e.Data["hint"] = "script exception"
+	}
+	return nil
 }
 
 // newLogger makes a logrus logger writing to w in the given format.
