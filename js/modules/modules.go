@@ -18,6 +18,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"sync"
@@ -222,4 +223,32 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// CustomTags reads a script's tags argument (check's third, a custom metric's
+// add's second) as k6 does: nil for undefined or null; otherwise the object's
+// properties, each a string, a number or a boolean, as strings. Any other value
+// is an error that names the tag.
+func CustomTags(rt *sobek.Runtime, v sobek.Value) (map[string]string, error) {
+	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
+		return nil, nil
+	}
+	obj := v.ToObject(rt)
+	keys := obj.Keys()
+	tags := make(map[string]string, len(keys))
+	for _, k := range keys {
+		val := obj.Get(k)
+		var kind reflect.Kind
+		if t := val.ExportType(); t != nil {
+			kind = t.Kind()
+		}
+		switch kind {
+		case reflect.String, reflect.Bool, reflect.Int64, reflect.Float64:
+			tags[k] = val.String()
+		default:
+			return nil, fmt.Errorf("invalid value for metric tag '%s': "+
+				"only String, Boolean and Number types are accepted as a metric tag values", k)
+		}
+	}
+	return tags, nil
 }

@@ -36,44 +36,66 @@ func (m *Module) Exports() modules.Exports {
 	}}
 }
 
-var errInit = func(fn string) error {
-	return errors.New(fn + "() can't be used in the init context")
-}
+// The errors k6 gives check() and group() called wrong.
+var (
+	errCheckInInit = errors.New("Using check() in the init context is not supported") //nolint:staticcheck // k6's wording
+	errGroupInInit = errors.New("Using group() in the init context is not supported") //nolint:staticcheck // k6's wording
+	errNoChecks    = errors.New("no checks provided to `check`")
+	errAsyncCheck  = errors.New("the built-in check() does not support async functions as arguments. " +
+		"Use the JavaScript utils library as a replacement. " +
+		"Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info")
+	errNoCallback = errors.New("group() requires a callback as a second argument")
+	errAsyncGroup = errors.New("group() does not support async functions as arguments, " +
+		"please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info")
+	errSeparator = errors.New("group and check names may not contain '::'")
+)
+
+func (m *Module) throw(err error) { panic(m.rt.NewGoError(err)) }
 
 // check runs each named assertion of sets against val, emits one `checks` sample
-// per assertion (tagged with its name), and returns whether all passed.
+// per assertion (tagged with its name and the extra tags), and returns whether
+// all passed. An assertion that throws counts as failed: its sample is emitted
+// before the exception goes on.
 func (m *Module) check(call sobek.FunctionCall) sobek.Value {
 	st := m.vu.State()
 	if st == nil {
-		panic(m.rt.NewGoError(errInit("check")))
+		m.throw(errCheckInInit)
+	}
+	if len(call.Arguments) < 2 {
+		m.throw(errNoChecks)
 	}
 	val := call.Argument(0)
-	sets := call.Argument(1)
-	obj, ok := sets.(*sobek.Object)
-	if !ok || sobek.IsUndefined(sets) || sobek.IsNull(sets) {
-		return m.rt.ToValue(true)
+	sets := call.Argument(1).ToObject(m.rt)
+	extra, err := modules.CustomTags(m.rt, call.Argument(2))
+	if err != nil {
+		m.throw(err)
 	}
-	extra := tagsArg(call.Argument(2))
+	now := time.Now()
 	all := true
-	for _, name := range obj.Keys() {
+	for _, name := range sets.Keys() {
 		if strings.Contains(name, "::") {
-			panic(m.rt.NewGoError(errors.New("group and check names may not contain '::'")))
+			m.throw(errSeparator)
 		}
-		cond := obj.Get(name)
+		cond := sets.Get(name)
+		if isAsync(cond) {
+			m.throw(errAsyncCheck)
+		}
+		var thrown error
 		if fn, isFn := sobek.AssertFunction(cond); isFn {
 			v, err := fn(sobek.Undefined(), val)
-			if err != nil {
-				panic(err)
+			var stop *sobek.InterruptedError
+			if errors.As(err, &stop) {
+				panic(err) // the iteration is being stopped: no sample
 			}
-			cond = v
+			cond, thrown = v, err
 		}
-		pass := cond.ToBoolean()
-		tags := map[string]string{}
-		if st.SystemTags.Has("check") {
-			tags["check"] = name
-		}
+		pass := thrown == nil && cond.ToBoolean()
+		tags := make(map[string]string, len(extra)+1)
 		for k, v := range extra {
 			tags[k] = v
+		}
+		if st.SystemTags.Has("check") {
+			tags["check"] = name
 		}
 		value := 0.0
 		if pass {
@@ -81,56 +103,75 @@ func (m *Module) check(call sobek.FunctionCall) sobek.Value {
 		} else {
 			all = false
 		}
-		st.EmitTagged(st.Builtins.Checks, time.Now(), value, tags)
+		st.EmitTagged(st.Builtins.Checks, now, value, tags)
+		if thrown != nil {
+			panic(thrown)
+		}
 	}
 	return m.rt.ToValue(all)
 }
 
-// tagsArg reads an optional tags object argument.
-func tagsArg(v sobek.Value) map[string]string {
-	obj, ok := v.(*sobek.Object)
+// isAsync reports whether v is an async function.
+func isAsync(v sobek.Value) bool {
+	fn, ok := v.(*sobek.Object)
 	if !ok {
-		return nil
+		return false
 	}
-	out := map[string]string{}
-	for _, k := range obj.Keys() {
-		out[k] = obj.Get(k).String()
+	ctor, ok := fn.Get("constructor").(*sobek.Object)
+	if !ok {
+		return false
 	}
-	return out
+	name := ctor.Get("name")
+	return name != nil && name.String() == "AsyncFunction"
 }
 
-// group runs fn with the group tag extended by name, emits its group_duration, and
-// returns fn's result.
-func (m *Module) group(name string, fn sobek.Callable) sobek.Value {
+// group runs fn with the group tag extended by name, emits its group_duration
+// (also when fn throws), and returns fn's result.
+func (m *Module) group(call sobek.FunctionCall) sobek.Value {
 	st := m.vu.State()
 	if st == nil {
-		panic(m.rt.NewGoError(errInit("group")))
+		m.throw(errGroupInInit)
 	}
-	if name == "" || strings.Contains(name, "::") {
-		panic(m.rt.NewGoError(errors.New("group and check names may not contain '::'")))
+	name := ""
+	if len(call.Arguments) > 0 {
+		name = call.Argument(0).String()
 	}
-	if fn == nil {
-		panic(m.rt.NewTypeError("group() needs a function as its second argument"))
+	fnv := call.Argument(1)
+	fn, isFn := sobek.AssertFunction(fnv)
+	if !isFn {
+		m.throw(errNoCallback)
+	}
+	if isAsync(fnv) {
+		m.throw(errAsyncGroup)
+	}
+	if strings.Contains(name, "::") {
+		m.throw(errSeparator)
 	}
 	parent, tagged := st.Tags.Get("group")
-	path := parent + "::" + name
+	path := ""
+	if parent != "" || name != "" {
+		path = parent + "::" + name
+	}
 	if tagged {
 		st.Tags.Set("group", path)
 	}
 	start := time.Now()
 	v, err := fn(sobek.Undefined())
+	end := time.Now()
 	if tagged {
 		st.Tags.Set("group", parent)
+	}
+	var stop *sobek.InterruptedError
+	if !errors.As(err, &stop) {
+		var extra map[string]string
+		if tagged {
+			extra = map[string]string{"group": path}
+		}
+		st.EmitTagged(st.Builtins.GroupDuration, end, float64(end.Sub(start))/float64(time.Millisecond), extra)
 	}
 	if err != nil {
 		panic(err)
 	}
-	end := time.Now()
-	var extra map[string]string
-	if tagged {
-		extra = map[string]string{"group": path}
-	}
-	st.EmitTagged(st.Builtins.GroupDuration, end, float64(end.Sub(start))/float64(time.Millisecond), extra)
 	return v
 }
 

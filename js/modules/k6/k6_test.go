@@ -136,7 +136,7 @@ func TestInitContextUse(t *testing.T) {
 				Logger: logger,
 			})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), name+"() can't be used in the init context")
+			assert.Contains(t, err.Error(), "Using "+name+"() in the init context is not supported")
 		})
 	}
 }
@@ -156,4 +156,70 @@ func TestFailAndRandomSeed(t *testing.T) {
 	assert.Equal(t, lines[0], lines[1], "the same seed gives the same numbers in every VU")
 	assert.Equal(t, int64(2), r.Execution().IterationsCompleted())
 	assert.Nil(t, r.Execution().FailReasons(), "k6's fail() is not exec.test.fail()")
+}
+
+// check() and group() refuse what k6 refuses, with k6's messages.
+func TestArgumentRules(t *testing.T) {
+	t.Parallel()
+	_, _, lines, err := run(t, `import { check, group } from 'k6';
+		export const options = { iterations: 1 };
+		const tries = [
+			['check without checks', () => check(1)],
+			['check with undefined checks', () => check(1, undefined)],
+			['check with an async check', () => check(1, { a: async () => true })],
+			['check with an object tag', () => check(1, { a: true }, { t: {} })],
+			['group without a callback', () => group('g')],
+			['group with a string callback', () => group('g', 'nope')],
+			['group with an async callback', () => group('g', async () => {})],
+		];
+		export default function () {
+			for (const [name, f] of tries) {
+				try { f(); console.log(name + ': no error'); } catch (e) { console.log(name + ': ' + e.message); }
+			}
+		}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"check without checks: no checks provided to `check`",
+		"check with undefined checks: Cannot convert undefined or null to object",
+		"check with an async check: the built-in check() does not support async functions as arguments. " +
+			"Use the JavaScript utils library as a replacement. " +
+			"Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info",
+		"check with an object tag: invalid value for metric tag 't': " +
+			"only String, Boolean and Number types are accepted as a metric tag values",
+		"group without a callback: group() requires a callback as a second argument",
+		"group with a string callback: group() requires a callback as a second argument",
+		"group with an async callback: group() does not support async functions as arguments, " +
+			"please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info",
+	}, lines)
+}
+
+// A check whose condition throws records a failed sample (tagged with the
+// check's name and group) before the exception goes on; the checks after it do
+// not run.
+func TestCheckThatThrows(t *testing.T) {
+	t.Parallel()
+	engine, _, lines, err := run(t, `import { check, group } from 'k6';
+		export const options = { iterations: 1 };
+		export default function () {
+			group('g', () => {
+				try {
+					check(1, { fine: true, boom: () => { throw new Error('in the check'); }, never: true });
+				} catch (e) {
+					console.log('caught ' + e.message);
+				}
+			});
+		}`, "checks{check:boom,group:::g}")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"caught in the check"}, lines)
+	s := summary(t, engine)
+	boom := s.Metric("checks{check:boom,group:::g}")
+	require.NotNil(t, boom)
+	assert.Equal(t, 0.0, boom.Values["passes"])
+	assert.Equal(t, 1.0, boom.Values["fails"])
+	require.Len(t, s.RootGroup.Groups, 1)
+	got := map[string][2]int64{}
+	for _, c := range s.RootGroup.Groups[0].Checks {
+		got[c.Name] = [2]int64{c.Passes, c.Fails}
+	}
+	assert.Equal(t, map[string][2]int64{"fine": {1, 0}, "boom": {0, 1}}, got)
 }

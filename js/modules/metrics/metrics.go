@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -68,56 +66,62 @@ func (m *Module) constructor(t metrics.MetricType) func(call sobek.ConstructorCa
 	}
 }
 
-// add emits one sample of metric; an invalid value logs a warning and adds
-// nothing.
+// errAddInInit is k6's error for add() in the init context.
+var errAddInInit = errors.New("Adding to metrics in the init context is not supported") //nolint:staticcheck // k6's wording
+
+// add emits one sample of metric, as k6 does: the value is the argument as a
+// number (true is 1; a Date its time; anything else that is 0 as a number but
+// truthy, such as "0" or [], is 1); a missing, null or NaN value adds nothing
+// and logs a warning, or throws with the throw option; extra tags that are not
+// strings, numbers or booleans throw.
 func (m *Module) add(metric *metrics.Metric, call sobek.FunctionCall) bool {
 	st := m.vu.State()
 	if st == nil {
-		panic(m.rt.NewGoError(errors.New("cannot add samples to a metric in the init context")))
+		panic(m.rt.NewGoError(errAddInInit))
+	}
+	refuse := func(err error) bool {
+		if st.Options != nil && st.Options.Throw.Bool {
+			panic(m.rt.NewGoError(err))
+		}
+		st.Logger.Warn(err.Error())
+		return false
 	}
 	if len(call.Arguments) == 0 {
-		st.Logger.Warn(fmt.Sprintf("no value was provided for metric '%s'", metric.Name))
-		return false
+		return refuse(fmt.Errorf("no value was provided for metric '%s', a number or a boolean value is expected", metric.Name))
 	}
-	v, ok := number(call.Argument(0))
-	if !ok {
-		st.Logger.Warn(fmt.Sprintf("'%s' is an invalid value for metric '%s', a number or a boolean value is expected",
-			call.Argument(0).String(), metric.Name))
-		return false
-	}
-	var extra map[string]string
-	if obj, isObj := call.Argument(1).(*sobek.Object); isObj {
-		extra = map[string]string{}
-		for _, k := range obj.Keys() {
-			extra[k] = obj.Get(k).String()
+	v := call.Argument(0)
+	value := math.NaN()
+	if !sobek.IsNull(v) {
+		value = v.ToFloat()
+		if value == 0 && v.ToBoolean() {
+			value = 1
 		}
 	}
+	if math.IsNaN(value) {
+		return refuse(fmt.Errorf("'%s' is an invalid value for metric '%s', a number or a boolean value is expected",
+			shorten(v.String()), metric.Name))
+	}
+	extra, err := modules.CustomTags(m.rt, call.Argument(1))
+	if err != nil {
+		panic(m.rt.NewGoError(fmt.Errorf("cannot add tags for the '%s' custom metric: %w", metric.Name, err)))
+	}
 	if extra == nil {
-		st.Emit(metric, time.Now(), v)
+		st.Emit(metric, time.Now(), value)
 	} else {
-		st.EmitTagged(metric, time.Now(), v, extra)
+		st.EmitTagged(metric, time.Now(), value, extra)
 	}
 	return true
 }
 
-// number converts a metric value: numbers, booleans (1/0) and numeric strings.
-func number(v sobek.Value) (float64, bool) {
-	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
-		return 0, false
+// shortenTo is the longest value a warning quotes whole.
+const shortenTo = 100
+
+// shorten keeps the head and the tail of a long value for a warning.
+func shorten(s string) string {
+	r := []rune(s)
+	if len(r) < shortenTo {
+		return s
 	}
-	switch x := v.Export().(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, !math.IsNaN(x)
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil && !math.IsNaN(f)
-	}
-	return 0, false
+	half := shortenTo / 2
+	return fmt.Sprintf("%s... omitting %d characters ...%s", string(r[:half]), len(r)-shortenTo, string(r[len(r)-half:]))
 }

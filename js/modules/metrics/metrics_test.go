@@ -90,7 +90,7 @@ func TestAddValues(t *testing.T) {
 	assert.Equal(t, []string{
 		"'abc' is an invalid value for metric 'values', a number or a boolean value is expected",
 		"'NaN' is an invalid value for metric 'values', a number or a boolean value is expected",
-		"no value was provided for metric 'values'",
+		"no value was provided for metric 'values', a number or a boolean value is expected",
 		"'null' is an invalid value for metric 'values', a number or a boolean value is expected",
 		"'[object Object]' is an invalid value for metric 'values', a number or a boolean value is expected",
 	}, res.warnings)
@@ -109,7 +109,7 @@ func TestMetricErrors(t *testing.T) {
 			export default function () { new Counter('late'); }`, "metrics must be declared in the init context"},
 		{"added in the init context", `import { Counter } from 'k6/metrics';
 			const c = new Counter('early'); c.add(1);
-			export default function () {}`, "cannot add samples to a metric in the init context"},
+			export default function () {}`, "Adding to metrics in the init context is not supported"},
 		{"invalid name", `import { Counter } from 'k6/metrics';
 			const c = new Counter('bad name!');
 			export default function () {}`, "bad name!"},
@@ -144,4 +144,35 @@ func unique(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// add() takes its value as k6 does: a Date adds its time, a numeric string its
+// number; tags that are not strings, numbers or booleans throw, naming the
+// metric; with the throw option an invalid value throws instead of warning.
+func TestAddAsK6(t *testing.T) {
+	t.Parallel()
+	res := run(t, `import { Counter, Trend } from 'k6/metrics';
+		export const options = { iterations: 1, throw: true };
+		const c = new Counter('tagged');
+		const dates = new Trend('dates');
+		export default function () {
+			console.log([dates.add(new Date(5000)), c.add(' 2 '), c.add(1, { s: 'x', n: 1, b: true })].join(' '));
+			for (const f of [() => c.add(1, { a: {} }), () => c.add('abc'), () => c.add()]) {
+				try { f(); console.log('no error'); } catch (e) { console.log(e.message); }
+			}
+		}`, "tagged{n:1,b:true,s:x}")
+	require.NoError(t, res.err)
+	assert.Equal(t, []string{
+		"true true true",
+		"cannot add tags for the 'tagged' custom metric: invalid value for metric tag 'a': " +
+			"only String, Boolean and Number types are accepted as a metric tag values",
+		"'abc' is an invalid value for metric 'tagged', a number or a boolean value is expected",
+		"no value was provided for metric 'tagged', a number or a boolean value is expected",
+	}, res.console)
+	assert.Empty(t, res.warnings)
+	s, err := res.engine.Summary(metrics.SummaryOptions{TrendStats: []string{"max"}})
+	require.NoError(t, err)
+	assert.Equal(t, 5000.0, s.Metric("dates").Values["max"])
+	assert.Equal(t, 3.0, s.Metric("tagged").Values["count"])
+	assert.Equal(t, 1.0, s.Metric("tagged{n:1,b:true,s:x}").Values["count"])
 }
