@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -455,4 +456,47 @@ export function teardown() { console.log('teardown'); }`})
 	require.Equal(t, 0, endless.ExitCode, endless.Stderr)
 	assert.Equal(t, []string{"teardown"}, endless.Console)
 	assert.Less(t, time.Since(start), 15*time.Second)
+}
+
+// TestSecondSignalLeavesValidGzipOutputs: a second SIGINT exits at once, and
+// the gzip outputs are still whole gzip files (k6 leaves them without a
+// trailer).
+func TestSecondSignalLeavesValidGzipOutputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.js")
+	require.NoError(t, os.WriteFile(script, []byte(`import { sleep } from 'k6';
+export const options = { vus: 2, duration: '60s' };
+export default function () { sleep(0.005); }
+export function teardown() { sleep(30); }`), 0o600))
+	jsonOut, csvOut := filepath.Join(dir, "out.json.gz"), filepath.Join(dir, "out.csv.gz")
+	cmd := exec.Command(minik6test.Binary(t), "run", "--quiet", "--no-summary",
+		"--out", "json="+jsonOut, "--out", "csv="+csvOut, script)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the run did not end within 20s of the second SIGINT")
+	}
+	assert.Equal(t, 105, cmd.ProcessState.ExitCode(), stderr.String())
+	assert.Contains(t, stderr.String(), "second signal")
+	for _, path := range []string{jsonOut, csvOut} {
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err, path)
+		data, err := io.ReadAll(zr)
+		require.NoError(t, err, "%s must be a whole gzip file", path)
+		assert.Contains(t, string(data), map[string]string{jsonOut: `"type":"Point"`, csvOut: "metric_name,"}[path])
+		_ = f.Close()
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -259,8 +260,8 @@ func linger(restAPI *api.Server, signalled <-chan struct{}, logger logrus.FieldL
 }
 
 // handleSignals stops the run gracefully on the first SIGINT or SIGTERM (exit
-// code 105) and exits at once on the second. The channel is closed on the
-// first signal (it ends a lingering process).
+// code 105) and exits at once on the second, closing the output files first.
+// The channel is closed on the first signal (it ends a lingering process).
 func handleSignals(run *testrun.Run, logger logrus.FieldLogger) (func(), <-chan struct{}) {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -284,6 +285,9 @@ func handleSignals(run *testrun.Run, logger logrus.FieldLogger) (func(), <-chan 
 		select {
 		case <-ch:
 			logger.Error("second signal: stopping at once")
+			// The output files stay valid (a .gz gets its trailer): they lose
+			// only the samples not written yet.
+			run.AbandonOutputs(2 * time.Second)
 			os.Exit(int(exitcode.ExternalAbort))
 		case <-done:
 		}

@@ -194,6 +194,14 @@ type TestReceiver interface {
 	SetTest(t *load.Test)
 }
 
+// Abandoner is an optional interface of an output that writes a file: when
+// the process must exit now (a second signal), Abandon stops writing at once
+// and closes the file so that it stays valid (a gzip file gets its trailer).
+// It may be called during or after Stop, from another goroutine.
+type Abandoner interface {
+	Abandon()
+}
+
 // RunStopper is an optional interface of an output that may need to stop the
 // run (the cloud stopping a test, say): before Start it is given the function
 // that stops the run with a cause, whose exit code the run then ends with.

@@ -151,6 +151,25 @@ func New(t *load.Test, cfg Config) (*Run, error) {
 	return r, nil
 }
 
+// AbandonOutputs closes the outputs' files at once, valid but without the
+// samples not written yet, for a process that must exit now (a second
+// signal). It waits at most timeout.
+func (r *Run) AbandonOutputs(timeout time.Duration) {
+	var wg sync.WaitGroup
+	for _, o := range r.outs {
+		if a, ok := o.(output.Abandoner); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); a.Abandon() }()
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}
+
 // Test is the loaded test this run runs.
 func (r *Run) Test() *load.Test { return r.test }
 

@@ -62,6 +62,7 @@ type Output struct {
 var (
 	_ metrics.Output       = (*Output)(nil)
 	_ output.BatchRecycler = (*Output)(nil)
+	_ output.Abandoner     = (*Output)(nil)
 )
 
 // The csv output registers itself as "csv": "csv" writes to file.csv unless
@@ -123,6 +124,9 @@ func (o *Output) SetBatchDone(done func(batch []metrics.Sample)) { o.w.SetReleas
 
 // Stop writes everything queued and closes the file.
 func (o *Output) Stop() error { return o.w.Stop() }
+
+// Abandon closes the file at once, valid, when the process must exit now.
+func (o *Output) Abandon() { o.w.Abandon() }
 
 // encoder turns samples into rows. It runs on the writer's goroutine only.
 type encoder struct {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -86,9 +87,11 @@ type Writer struct {
 
 	release func([]metrics.Sample) // told when a batch is no longer needed; may be nil
 
-	wake chan struct{} // a batch is queued (Interval 0 only)
-	stop chan struct{}
-	done chan struct{} // the writing goroutine has ended
+	wake      chan struct{} // a batch is queued (Interval 0 only)
+	stop      chan struct{}
+	done      chan struct{} // the writing goroutine has ended
+	closed    chan struct{} // Stop has closed the file
+	abandoned atomic.Bool   // write no more: the process is about to exit
 
 	// owned by the writer goroutine (and by Stop after it ended)
 	out    io.Writer
@@ -101,7 +104,7 @@ type Writer struct {
 func New(cfg Config, encode EncodeFunc) *Writer {
 	w := &Writer{
 		cfg: cfg, encode: encode,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), closed: make(chan struct{}),
 	}
 	w.room = sync.NewCond(&w.mu)
 	return w
@@ -228,7 +231,7 @@ func (w *Writer) drain() {
 func (w *Writer) write(batch []metrics.Sample) {
 	for len(batch) > 0 {
 		n := min(len(batch), chunk)
-		if w.err != nil {
+		if w.err != nil || w.abandoned.Load() {
 			w.addLost(len(batch))
 			return
 		}
@@ -270,6 +273,7 @@ func (w *Writer) Stop() error {
 	w.room.Broadcast()
 	w.mu.Unlock()
 	if !started {
+		close(w.closed)
 		return nil
 	}
 	close(w.stop)
@@ -278,6 +282,7 @@ func (w *Writer) Stop() error {
 	if cerr := w.closeAll(); err == nil {
 		err = cerr
 	}
+	close(w.closed)
 	w.mu.Lock()
 	lost := w.lost
 	w.mu.Unlock()
@@ -290,6 +295,17 @@ func (w *Writer) Stop() error {
 		return fmt.Errorf("%d samples arrived outside Start and Stop and were not written", lost)
 	}
 	return nil
+}
+
+// Abandon ends the writer at once when the process must exit now (a second
+// signal): it writes no more than the chunk it is writing, drops what is
+// queued, and closes the file, so that what was written is a valid file — a
+// gzip file gets its trailer. It returns when the file is closed, whoever
+// closes it; safe to call during or after Stop.
+func (w *Writer) Abandon() {
+	w.abandoned.Store(true)
+	_ = w.Stop()
+	<-w.closed
 }
 
 func (w *Writer) closeAll() error {

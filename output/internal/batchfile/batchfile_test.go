@@ -2,6 +2,10 @@ package batchfile
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -138,4 +142,27 @@ func TestConfig(t *testing.T) {
 		assert.Equal(t, tt.desc, tt.cfg.Description())
 		assert.Equal(t, tt.gzip, tt.cfg.Gzip(), tt.desc)
 	}
+}
+
+// TestAbandonLeavesAValidGzipFile: Abandon drops the queue but closes the
+// gzip stream, so the file decodes whole; it waits for a Stop in progress.
+func TestAbandonLeavesAValidGzipFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.gz")
+	w := New(Config{Label: "test", FileName: path, Interval: time.Hour}, lineEncoder)
+	require.NoError(t, w.Start(nil))
+	batch := make([]metrics.Sample, 10_000)
+	for range 20 {
+		w.Add(batch)
+	}
+	w.Abandon()
+	w.Abandon() // again, at once
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	data, err := io.ReadAll(zr)
+	require.NoError(t, err, "a whole gzip stream")
+	assert.Less(t, len(data), 20*10_000*2, "the queue was dropped, not written")
+	assert.NoError(t, w.Stop(), "Stop after Abandon does nothing")
 }
