@@ -47,10 +47,11 @@ func (ts *timers) set(call sobek.FunctionCall, repeat bool) sobek.Value {
 	if !ok {
 		panic(rt.NewTypeError("the first argument of setTimeout/setInterval must be a function"))
 	}
-	delay := time.Duration(call.Argument(1).ToFloat() * float64(time.Millisecond))
-	if delay < 0 || delay != delay {
-		delay = 0
+	ms := call.Argument(1).ToFloat()
+	if !(ms > 0) { // negative, NaN or missing: at once
+		ms = 0
 	}
+	delay := time.Duration(ms * float64(time.Millisecond))
 	ts.nextID++
 	tm := &timer{id: ts.nextID, fn: fn}
 	if len(call.Arguments) > 2 {

@@ -331,7 +331,7 @@ func (a TLSAuth) Certificate() (tls.Certificate, error) {
 		if block.Type == "ENCRYPTED PRIVATE KEY" {
 			return tls.Certificate{}, errors.New("encrypted pkcs8 formatted key is not supported")
 		}
-		//nolint:staticcheck // legacy PEM encryption is what k6 scripts use
+		//lint:ignore SA1019 legacy PEM encryption is what k6 scripts use (tlsAuth password)
 		plain, err := x509.DecryptPEMBlock(block, []byte(a.Password.String))
 		if err != nil {
 			return tls.Certificate{}, err

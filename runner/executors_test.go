@@ -68,7 +68,7 @@ func TestSharedIterations(t *testing.T) {
 			}}
 			tr := newTestRun(t, fmt.Sprintf(`{"scenarios":{"s":{"executor":"shared-iterations","vus":%d,"iterations":%d}}}`,
 				tt.vus, tt.iterations), s, nil)
-			_, err, _ := tr.run(30 * time.Second)
+			_, _, err := tr.run(30 * time.Second)
 			require.NoError(t, err)
 
 			recs := s.iterations()
@@ -126,7 +126,7 @@ func TestPerVUIterations(t *testing.T) {
 			}}
 			tr := newTestRun(t, fmt.Sprintf(`{"scenarios":{"s":{"executor":"per-vu-iterations","vus":%d,"iterations":%d}}}`,
 				tt.vus, tt.iterations), s, nil)
-			_, err, _ := tr.run(30 * time.Second)
+			_, _, err := tr.run(30 * time.Second)
 			require.NoError(t, err)
 
 			recs := s.iterations()
@@ -152,7 +152,7 @@ func TestPerVUIterationsDistinctVUs(t *testing.T) {
 	const vus = 30
 	s := &fakeScript{}
 	tr := newTestRun(t, fmt.Sprintf(`{"scenarios":{"s":{"executor":"per-vu-iterations","vus":%d,"iterations":1}}}`, vus), s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	recs := s.iterations()
 	require.Len(t, recs, vus)
@@ -193,7 +193,7 @@ func TestConstantVUs(t *testing.T) {
 		return sleepIter(10*time.Millisecond)(nil, v, intr)
 	}}
 	tr := newTestRun(t, `{"vus":3,"duration":"400ms"}`, s, nil)
-	_, err, took := tr.run(30 * time.Second)
+	_, took, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 
 	assert.GreaterOrEqual(t, took, duration, "the scenario lasts its duration")
@@ -346,7 +346,7 @@ func TestRampingVUsFollowsStages(t *testing.T) {
 			samples = append(samples, sample{at, active})
 		}
 	}()
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	close(stop)
 	<-sampled
 	require.NoError(t, err)
@@ -392,7 +392,7 @@ func TestRampingVUsGracefulRampDown(t *testing.T) {
 	}}
 	tr := newTestRun(t, `{"scenarios":{"r":{"executor":"ramping-vus","startVUs":2,"gracefulRampDown":"100ms","gracefulStop":"100ms",
 		"stages":[{"duration":"200ms","target":1},{"duration":"1400ms","target":1}]}}}`, s, nil)
-	_, err, took := tr.run(30 * time.Second)
+	_, took, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, took, 1700*time.Millisecond)
 
@@ -463,7 +463,7 @@ func TestConstantArrivalRate(t *testing.T) {
 		s := &fakeScript{}
 		tr := newTestRun(t, `{"scenarios":{"c":{"executor":"constant-arrival-rate","rate":50,"timeUnit":"1s",
 			"duration":"1s","preAllocatedVUs":2,"maxVUs":5}}}`, s, nil)
-		_, err, took := tr.run(30 * time.Second)
+		_, took, err := tr.run(30 * time.Second)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, took, 980*time.Millisecond, "the last arrival is due at 980ms")
 
@@ -483,7 +483,7 @@ func TestConstantArrivalRate(t *testing.T) {
 		tr := newTestRun(t, `{"scenarios":{"c":{"executor":"constant-arrival-rate","rate":20,"timeUnit":"1s",
 			"duration":"1s","preAllocatedVUs":1,"maxVUs":2}}}`, s, nil)
 		assert.Equal(t, int64(1), tr.r.plannedVUs(), "preAllocatedVUs are initialized up front")
-		_, err, _ := tr.run(30 * time.Second)
+		_, _, err := tr.run(30 * time.Second)
 		require.NoError(t, err)
 
 		recs := s.iterations()
@@ -504,7 +504,7 @@ func TestConstantArrivalRateExactCount(t *testing.T) {
 	s := &fakeScript{}
 	tr := newTestRun(t, `{"scenarios":{"c":{"executor":"constant-arrival-rate","rate":7,"timeUnit":"1s",
 		"duration":"1s","preAllocatedVUs":2,"maxVUs":2}}}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	got := float64(len(s.iterations())) + tr.counter("dropped_iterations")
 	assert.Equal(t, 7.0, got, "rate 7/s for 1s starts or drops exactly 7 arrivals")
@@ -587,7 +587,7 @@ func TestRampingArrivalRate(t *testing.T) {
 	s := &fakeScript{}
 	tr := newTestRun(t, `{"scenarios":{"r":{"executor":"ramping-arrival-rate","startRate":0,"timeUnit":"1s",
 		"preAllocatedVUs":3,"maxVUs":5,"stages":[{"duration":"500ms","target":40},{"duration":"500ms","target":40}]}}}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	recs := s.iterations()
 	assert.GreaterOrEqual(t, len(recs), 20)
@@ -625,7 +625,7 @@ func TestArrivalRateLastArrivalIsNotLost(t *testing.T) {
 			for i := 0; i < runs; i++ {
 				s := &fakeScript{}
 				tr := newTestRun(t, `{"scenarios":{"s":`+tt.scenario+`}}`, s, nil)
-				_, err, _ := tr.run(30 * time.Second)
+				_, _, err := tr.run(30 * time.Second)
 				require.NoError(t, err)
 				started, dropped := len(s.iterations()), tr.counter("dropped_iterations")
 				assert.Zero(t, dropped, "an idle VU was there")
@@ -685,7 +685,7 @@ func TestMaxDurationAndGracefulStop(t *testing.T) {
 				return err
 			}}
 			tr := newTestRun(t, `{"scenarios":{"s":`+tt.scenario+`}}`, s, nil)
-			_, err, took := tr.run(30 * time.Second)
+			_, took, err := tr.run(30 * time.Second)
 			require.NoError(t, err)
 			assert.GreaterOrEqual(t, took, tt.minTook)
 			assert.Less(t, took, tt.minTook+10*time.Second)

@@ -123,7 +123,7 @@ func TestMetadataResetsBetweenScenarios(t *testing.T) {
 	tr := newTestRun(t, `{"scenarios": {
 		"first": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1},
 		"second": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1, "startTime": "100ms"}}}`, s, nil)
-	_, err, _ := tr.run(10 * time.Second)
+	_, _, err := tr.run(10 * time.Second)
 	require.NoError(t, err)
 	assert.Empty(t, before, "the second scenario starts without the first one's metadata")
 }

@@ -275,7 +275,7 @@ func mustTuple(t testing.TB, seg, seq string) *segment.Tuple {
 }
 
 // run runs the test, failing it when the run does not end within limit.
-func (tr *testRun) run(limit time.Duration) (Result, error, time.Duration) {
+func (tr *testRun) run(limit time.Duration) (Result, time.Duration, error) {
 	tr.t.Helper()
 	type out struct {
 		res Result
@@ -289,10 +289,10 @@ func (tr *testRun) run(limit time.Duration) (Result, error, time.Duration) {
 	}()
 	select {
 	case o := <-done:
-		return o.res, o.err, time.Since(start)
+		return o.res, time.Since(start), o.err
 	case <-time.After(limit):
 		tr.t.Fatalf("the run did not end within %s", limit)
-		return Result{}, nil, 0
+		return Result{}, 0, nil
 	}
 }
 

@@ -117,7 +117,7 @@ func TestSetupTeardown(t *testing.T) {
 				return iter(ctx, v, intr)
 			}}
 			tr = newTestRun(t, tt.opts, s, nil)
-			_, err, _ := tr.run(30 * time.Second)
+			_, _, err := tr.run(30 * time.Second)
 			assert.Equal(t, tt.want.code, exitcode.Of(err), "exit code of %v", err)
 			if tt.want.msg != "" {
 				require.Error(t, err)
@@ -163,7 +163,7 @@ func TestSetupDataReachesIterationsAndTeardown(t *testing.T) {
 		"a":{"executor":"per-vu-iterations","vus":3,"iterations":2},
 		"b":{"executor":"constant-arrival-rate","rate":20,"timeUnit":"1s","duration":"300ms","preAllocatedVUs":1,"maxVUs":3}}}`,
 		s, nil)
-	res, err, _ := tr.run(30 * time.Second)
+	res, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, data, string(res.SetupData))
 	assert.Positive(t, res.Duration)
@@ -207,7 +207,7 @@ func TestAbortDuringIterations(t *testing.T) {
 		},
 	}
 	tr := newTestRun(t, `{"vus":3,"duration":"1m"}`, s, nil)
-	_, err, took := tr.run(30 * time.Second)
+	_, took, err := tr.run(30 * time.Second)
 	assert.Equal(t, exitcode.ScriptAborted, exitcode.Of(err))
 	require.Error(t, err)
 	assert.Equal(t, "test aborted: enough", err.Error())
@@ -238,7 +238,7 @@ func TestAbortInSetupIsMarked(t *testing.T) {
 		}},
 	}
 	tr := newTestRun(t, `{"iterations":1}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	assert.Equal(t, exitcode.ScriptAborted, exitcode.Of(err))
 	assert.EqualError(t, err, "test aborted")
 	require.NotNil(t, tr.r.Execution().Aborted())
@@ -253,7 +253,7 @@ func TestIterationExceptionIsLogged(t *testing.T) {
 		return &ScriptError{Message: stack}
 	}}
 	tr := newTestRun(t, `{"scenarios":{"sc":{"executor":"shared-iterations","iterations":2}}}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), tr.r.Execution().IterationsCompleted(), "an exception ends the iteration normally")
 	assert.Equal(t, 2.0, tr.counter("iterations"))
@@ -296,7 +296,7 @@ func TestVUInitError(t *testing.T) {
 		return nil
 	}}
 	tr := newTestRun(t, `{"vus":5,"iterations":5}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	assert.ErrorIs(t, err, boom)
 	assert.Empty(t, s.iterations())
 	s.mu.Lock()
@@ -313,7 +313,7 @@ func TestStartTime(t *testing.T) {
 		"late":{"executor":"per-vu-iterations","vus":1,"iterations":1,"startTime":"300ms"},
 		"early":{"executor":"per-vu-iterations","vus":1,"iterations":1}}}`, s, nil)
 	runStart := time.Now()
-	_, err, took := tr.run(30 * time.Second)
+	_, took, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, took, 300*time.Millisecond)
 
@@ -377,7 +377,7 @@ func TestScenariosReuseVUs(t *testing.T) {
 		tr := newTestRun(t, `{"scenarios":{
 			"a":{"executor":"constant-vus","vus":2,"duration":"200ms","gracefulStop":"0s"},
 			"b":{"executor":"per-vu-iterations","vus":2,"iterations":2,"startTime":"300ms"}}}`, s, nil)
-		_, err, _ := tr.run(30 * time.Second)
+		_, _, err := tr.run(30 * time.Second)
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), tr.r.Execution().VUsInitialized())
 
@@ -406,7 +406,7 @@ func TestScenariosReuseVUs(t *testing.T) {
 		tr := newTestRun(t, `{"scenarios":{
 			"a":{"executor":"constant-vus","vus":2,"duration":"400ms","gracefulStop":"0s"},
 			"b":{"executor":"constant-vus","vus":2,"duration":"200ms","gracefulStop":"0s","startTime":"100ms"}}}`, s, nil)
-		_, err, _ := tr.run(30 * time.Second)
+		_, _, err := tr.run(30 * time.Second)
 		require.NoError(t, err)
 		assert.Equal(t, int64(4), tr.r.Execution().VUsInitialized())
 		ids := map[string]map[uint64]bool{"a": {}, "b": {}}
@@ -432,7 +432,7 @@ func TestSamplesCarryScenarioTags(t *testing.T) {
 		"beta":{"executor":"shared-iterations","vus":1,"iterations":4}}}`, s,
 		subMetrics{"iterations{scenario:alpha}", "iterations{scenario:beta}", "iteration_duration{scenario:alpha}",
 			"iterations{env:ci}", "iterations{kind:read}", "iterations{mytag:x}", "iterations{scenario:beta,kind:read}"})
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.NoError(t, err)
 
 	sum, err := tr.engine.Summary(metrics.SummaryOptions{TrendStats: []string{"count"}})
@@ -507,7 +507,7 @@ func TestSegmentsStripeIDsAndIterations(t *testing.T) {
 						}
 					}
 					tr := newTestRun(t, `{"scenarios":{"s":`+tt.scenario+`}}`, s, nil, withTuple(tuple))
-					_, err, _ := tr.run(30 * time.Second)
+					_, _, err := tr.run(30 * time.Second)
 					assert.NoError(t, err)
 					var gotIters, gotIDs []int64
 					seenID := map[int64]bool{}

@@ -22,7 +22,7 @@ func TestGoPanicAbortsTheRun(t *testing.T) {
 		return nil
 	}}
 	tr := newTestRun(t, `{"vus":2,"iterations":10}`, s, nil)
-	_, err, _ := tr.run(30 * time.Second)
+	_, _, err := tr.run(30 * time.Second)
 	require.Error(t, err)
 	assert.Equal(t, exitcode.GoPanic, exitcode.Of(err))
 	assert.Contains(t, err.Error(), "extension bug")

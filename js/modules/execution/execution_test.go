@@ -25,8 +25,6 @@ import (
 	"github.com/minik6/minik6/testrun"
 )
 
-const entry = "/test/script.js"
-
 // env is a script with its loggers and metrics, and one VU's state.
 type env struct {
 	logger   *logrus.Logger

@@ -36,7 +36,6 @@ type Module struct {
 	jar       *cookieJar // the VU's jar
 	lastIter  int64      // the iteration the jar belongs to
 	seenIter  bool
-	connIter  int64     // for noVUConnectionReuse
 	seq       vuContext // the context of sequential requests
 	ipMu      sync.Mutex
 	lastIP    net.IP
