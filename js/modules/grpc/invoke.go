@@ -37,8 +37,6 @@ type unary struct {
 	peer            peer.Peer
 	err             error
 	start, end      time.Time
-	json            []byte // the response message as JSON
-	jsonErr         error
 }
 
 // prepare checks a call and converts its request, with k6's messages.
@@ -71,20 +69,6 @@ func (c *client) prepare(name, req, params sobek.Value) (*unary, error) {
 	return u, nil
 }
 
-// toMessage converts a JavaScript value to a message of mt's input, through
-// the Protobuf JSON mapping.
-func (c *client) toMessage(mt *method, v sobek.Value) (proto.Message, error) {
-	js, err := c.m.toJSON(v)
-	if err != nil {
-		return nil, err
-	}
-	msg := mt.in.New().Interface()
-	if err := c.toProto.Unmarshal([]byte(js), msg); err != nil {
-		return nil, err
-	}
-	return msg, nil
-}
-
 // do makes the call; it blocks, on any goroutine.
 func (u *unary) do() {
 	ctx, cancel := context.WithTimeout(u.ctx, u.params.timeout)
@@ -110,9 +94,6 @@ func (u *unary) do() {
 	u.start = time.Now()
 	u.err = u.conn.Invoke(ctx, u.method.path, u.req, resp, opts...)
 	u.end = time.Now()
-	if u.resp != nil {
-		u.json, u.jsonErr = u.c.fromProto.Marshal(u.resp)
-	}
 }
 
 // record emits the call's grpc_req_duration (unless the run is stopping) and
@@ -139,12 +120,9 @@ func (u *unary) response() (*sobek.Object, error) {
 	_ = obj.Set("status", int(code))
 	msg := sobek.Null()
 	if u.resp != nil {
-		if u.jsonErr != nil {
-			return nil, fmt.Errorf("unable to convert response object to JSON: %w", u.jsonErr)
-		}
-		v, err := m.fromJSON(u.json)
+		v, err := u.c.fromMessage(u.resp.ProtoReflect())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("unable to convert response object to JSON: %w", err)
 		}
 		msg = v
 	}

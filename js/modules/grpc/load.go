@@ -48,11 +48,35 @@ func (c *client) load(importPaths sobek.Value, files ...string) sobek.Value {
 	if err != nil {
 		m.throw(err)
 	}
-	fds := make([]protoreflect.FileDescriptor, len(compiled))
-	for i, f := range compiled {
-		fds[i] = f
+	// The files are built again by protobuf-go's own descriptors, whose
+	// lookups cost nothing on every message (protocompile's allocate).
+	infos, err := c.registerSet(fileSet(compiled))
+	if err != nil {
+		m.throw(err)
 	}
-	return m.rt.ToValue(c.register(fds))
+	return m.rt.ToValue(infos)
+}
+
+// fileSet is fds and everything they import, as a FileDescriptorSet.
+func fileSet(fds []protoreflect.FileDescriptor) *descriptorpb.FileDescriptorSet {
+	set := &descriptorpb.FileDescriptorSet{}
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imports := fd.Imports()
+		for i := range imports.Len() {
+			add(imports.Get(i).FileDescriptor)
+		}
+		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
+	}
+	for _, fd := range fds {
+		add(fd)
+	}
+	return set
 }
 
 // loadProtoset is Client.loadProtoset(file): the methods of a serialized

@@ -57,9 +57,12 @@ func loadRouteGuide(t testing.TB) *routeGuide {
 	c := protocompile.Compiler{Resolver: &protocompile.SourceResolver{ImportPaths: []string{"testdata"}}}
 	linked, err := c.Compile(context.Background(), "route_guide.proto")
 	require.NoError(t, err)
+	// protobuf-go's own descriptors, as the module's.
+	fd, err := protodesc.NewFile(protodesc.ToFileDescriptorProto(linked[0]), nil)
+	require.NoError(t, err)
 	files := new(protoregistry.Files)
-	require.NoError(t, files.RegisterFile(linked[0]))
-	msgs := linked[0].Messages()
+	require.NoError(t, files.RegisterFile(fd))
+	msgs := fd.Messages()
 	return &routeGuide{
 		files:   files,
 		point:   msgs.ByName("Point"),

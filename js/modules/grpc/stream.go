@@ -136,13 +136,6 @@ func (s *stream) read() {
 		}
 		err := s.cs.RecvMsg(into)
 		at := time.Now()
-		var data []byte
-		if err == nil && msg != nil {
-			if data, err = s.c.fromProto.Marshal(msg); err != nil {
-				err = fmt.Errorf("failed to marshal the message: %w", err)
-				s.cancel()
-			}
-		}
 		if s.vuCtx.Err() != nil {
 			return // a hard stop: the event loop abandons the stream's slot
 		}
@@ -156,29 +149,35 @@ func (s *stream) read() {
 			enqueue(func() error { return s.finish(err) })
 			return
 		}
-		enqueue(func() error { return s.deliver(data, at) })
+		enqueue(func() error { return s.deliver(msg, at) })
 	}
 }
 
-// deliver calls the data handlers with a message and its metadata.
-func (s *stream) deliver(data []byte, at time.Time) error {
+// deliver calls the data handlers with a message (nil when discarded) and
+// its metadata.
+func (s *stream) deliver(msg proto.Message, at time.Time) error {
 	m := s.m
 	st := m.vu.State()
-	s.next <- m.vu.RegisterCallback()
 	m.countData(st)
 	emit(st, m.m.msgsReceived, s.tags, at, 1)
-	msg := sobek.Null()
-	if data != nil {
-		v, err := m.fromJSON(data)
+	value := sobek.Null()
+	if msg != nil {
+		v, err := s.c.fromMessage(msg.ProtoReflect())
 		if err != nil {
-			return err
+			s.failure = fmt.Errorf("failed to marshal the message: %w", err)
+			s.cancel()
+		} else {
+			value = v
 		}
-		msg = v
+	}
+	s.next <- m.vu.RegisterCallback()
+	if s.failure != nil {
+		return nil // the reader sees the stream canceled, and finish tells why
 	}
 	md := m.rt.NewObject()
 	_ = md.Set("ts", at.UnixMilli())
 	for _, h := range s.handlers[eventData] {
-		if _, err := h(sobek.Undefined(), msg, md); err != nil {
+		if _, err := h(sobek.Undefined(), value, md); err != nil {
 			s.cancel()
 			return err
 		}

@@ -189,5 +189,5 @@ func TestHardStopClosesStreams(t *testing.T) {
 		rg.mu.Lock()
 		defer rg.mu.Unlock()
 		return rg.canceled == 3
-	}, 5*time.Second, 10*time.Millisecond, "%d canceled\n%s", rg.canceled, o.logText())
+	}, 5*time.Second, 10*time.Millisecond, o.logText())
 }
