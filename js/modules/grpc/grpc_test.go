@@ -72,6 +72,8 @@ func TestInvokeStatusError(t *testing.T) {
 		export const options = { iterations: 1 };
 		const client = new grpc.Client();
 		client.load(null, 'route_guide.proto');
+		const small = new grpc.Client();
+		small.load([], 'route_guide.proto');
 		export default () => {
 			client.connect('$ADDR', { plaintext: true });
 			const res = client.invoke('main.RouteGuide/GetFeature', { latitude: -5 }, { tags: { name: 'south' } });
@@ -79,15 +81,24 @@ func TestInvokeStatusError(t *testing.T) {
 			const fast = client.invoke('main.RouteGuide/GetFeature', { latitude: 1 }, { discardResponseMessage: true, timeout: 5000 });
 			console.log(fast.status + ' ' + fast.message);
 			client.close();
+			small.connect('$ADDR', { plaintext: true, maxReceiveSize: 10 });
+			const big = small.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 },
+				{ authority: 'route.guide.test', metadata: { 'x-my-header': 'a' } });
+			console.log((big.status === grpc.StatusResourceExhausted) + ' ' + big.error.code);
 		}`, addr)
 	require.NoError(t, o.res.Err, o.logText())
 	assert.Equal(t, []string{
 		`true {"code":5,"message":"no feature south of the equator","details":[]} {"name":"","location":null}`,
 		"0 null",
-	}, o.console)
+		"true 8",
+	}, o.console, o.logText())
+	rg.mu.Lock()
+	assert.Equal(t, []string{"route.guide.test"}, rg.lastMD.Get(":authority"))
+	rg.mu.Unlock()
 	durations := o.of("grpc_req_duration")
-	require.Len(t, durations, 2)
+	require.Len(t, durations, 3)
 	assert.Equal(t, "5", durations[0].Tags.Map()["status"])
+	assert.Equal(t, "8", durations[2].Tags.Map()["status"])
 	assert.Equal(t, "south", durations[0].Tags.Map()["name"])
 }
 
