@@ -76,13 +76,7 @@ func (c *client) connect(addr string, params sobek.Value) bool {
 		m.throw(fmt.Errorf("invalid grpc.connect() parameters: %w", err))
 	}
 	d := &dialer{opts: st.Options, sent: &m.sent, received: &m.received}
-	opts := []grpc.DialOption{
-		grpc.WithBlock(),
-		grpc.FailOnNonTempDialError(true),
-		grpc.WithReturnConnectionError(),
-		grpc.WithContextDialer(d.dial),
-		grpc.WithSharedWriteBuffer(true),
-	}
+	opts := []grpc.DialOption{grpc.WithContextDialer(d.dial)}
 	if p.plaintext {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	} else {
@@ -108,8 +102,7 @@ func (c *client) connect(addr string, params sobek.Value) bool {
 	ctx, cancel := context.WithTimeout(m.vu.Context(), p.timeout)
 	defer cancel()
 	c.disconnect()
-	//nolint:staticcheck // k6's connect blocks until connected or failed, which only DialContext does
-	conn, err := grpc.DialContext(ctx, addr, opts...)
+	conn, err := blockingDial(ctx, addr, opts)
 	m.countData(st)
 	if err != nil {
 		m.throw(err)
@@ -127,6 +120,22 @@ func (c *client) connect(addr string, params sobek.Value) bool {
 		}
 	}
 	return true
+}
+
+// blockingDial connects as k6's connect does: it returns once the connection
+// is up, or at once with the reason when it can't be. Only DialContext does
+// that (NewClient connects lazily), with options grpc-go keeps throughout 1.x.
+func blockingDial(ctx context.Context, addr string, opts []grpc.DialOption) (*grpc.ClientConn, error) {
+	opts = append(opts,
+		//lint:ignore SA1019 the blocking dial (see above)
+		grpc.WithBlock(),
+		//lint:ignore SA1019 a refused connection fails at once
+		grpc.FailOnNonTempDialError(true),
+		//lint:ignore SA1019 the error says why, not just "context deadline exceeded"
+		grpc.WithReturnConnectionError(),
+	)
+	//lint:ignore SA1019 the blocking dial (see above)
+	return grpc.DialContext(ctx, addr, opts...)
 }
 
 // close is Client.close().
