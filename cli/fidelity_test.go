@@ -60,7 +60,8 @@ func linesWith(stderr, s string) []string {
 
 // TestScriptErrorsReadLikeK6: script errors are logged as k6 logs them: the
 // script's stack only (never the VU loop's frames), hint="script exception"
-// on exceptions, the place of exec.test.abort(), an iteration's promise that never settles once per VU, and a stack overflow
+// on exceptions, the place of exec.test.abort(), the abortOnFail message once,
+// an iteration's promise that never settles once per VU, and a stack overflow
 // as a RangeError that ends only its iteration.
 func TestScriptErrorsReadLikeK6(t *testing.T) {
 	t.Parallel()
@@ -89,6 +90,13 @@ func TestScriptErrorsReadLikeK6(t *testing.T) {
 				"export default function () {\n  exec.test.abort('enough');\n}\n",
 			code:  108,
 			lines: map[string]int{`msg="test aborted: enough at default (file://`: 1}},
+		{name: "abortOnFail message once",
+			source: "export const options = { duration: '10s', thresholds: { iterations: [{ threshold: 'count<1', abortOnFail: true }] } };\n" +
+				"export default function () {}\n",
+			code: 99,
+			lines: map[string]int{
+				"thresholds on metrics 'iterations' were crossed; at least one has abortOnFail enabled, stopping test prematurely": 1,
+			}},
 		{name: "unsettled promise once per VU",
 			source: "export const options = { vus: 2, duration: '1s' };\nexport default async function () { await new Promise(() => {}); }\n",
 			lines:  map[string]int{"default() returned a promise that never settled": 2, "level=error": 0}},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -314,11 +315,51 @@ func commandLogger(stderr io.Writer, format string, verbose bool) (*logrus.Logge
 		return nil, nil, exitcode.Wrap(exitcode.InvalidConfig, err)
 	}
 	logger.AddHook(scriptExceptionHint{})
+	logged := &loggedErrors{}
+	logger.AddHook(logged)
 	fail := func(err error) error {
-		logger.WithFields(errorFields(err)).Error(err.Error())
+		if !logged.has(err.Error()) {
+			logger.WithFields(errorFields(err)).Error(err.Error())
+		}
 		return &reportedError{err}
 	}
 	return logger, fail, nil
+}
+
+// loggedErrorsMax bounds the messages loggedErrors keeps.
+const loggedErrorsMax = 100
+
+// loggedErrors remembers the first loggedErrorsMax plain error messages (no
+// fields: not the exceptions of iterations) a command logged, so that its
+// final error is not logged twice (the runner logs a threshold's abort when
+// it stops the test).
+type loggedErrors struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (l *loggedErrors) Levels() []logrus.Level { return []logrus.Level{logrus.ErrorLevel} }
+
+func (l *loggedErrors) Fire(e *logrus.Entry) error {
+	if len(e.Data) > 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string]bool{}
+	}
+	if len(l.seen) < loggedErrorsMax {
+		l.seen[e.Message] = true
+	}
+	return nil
+}
+
+// has reports whether msg was logged.
+func (l *loggedErrors) has(msg string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seen[msg]
 }
 
 // scriptException is an exception the script threw (js.ScriptException).
