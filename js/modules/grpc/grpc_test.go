@@ -149,18 +149,22 @@ func TestAsyncInvoke(t *testing.T) {
 func TestReflection(t *testing.T) {
 	t.Parallel()
 	rg := loadRouteGuide(t)
-	addr := rg.start(t)
-	o := run(t, `import grpc from 'k6/net/grpc';
-		export const options = { iterations: 1 };
-		const client = new grpc.Client();
-		export default () => {
-			client.connect('$ADDR', { plaintext: true, reflect: true, reflectMetadata: { 'x-token': 'abc' } });
-			const res = client.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 });
-			console.log(res.status + ' ' + res.message.name);
-			client.close();
-		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+	for name, addr := range map[string]string{"v1": rg.start(t), "v1alpha": rg.startOldReflection(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			o := run(t, `import grpc from 'k6/net/grpc';
+				export const options = { iterations: 1 };
+				const client = new grpc.Client();
+				export default () => {
+					client.connect('$ADDR', { plaintext: true, reflect: true, reflectMetadata: { 'x-token': 'abc' } });
+					const res = client.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 });
+					console.log(res.status + ' ' + res.message.name);
+					client.close();
+				}`, addr)
+			require.NoError(t, o.res.Err, o.logText())
+			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+		})
+	}
 }
 
 func TestLoadProtoset(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	rpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	v1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -46,6 +48,7 @@ type routeGuide struct {
 	files                               *protoregistry.Files
 	point, rect, feature, note, summary protoreflect.MessageDescriptor
 
+	open     atomic.Int64 // connections open, server side
 	mu       sync.Mutex
 	canceled int         // streams that ended by the client's cancellation
 	lastMD   metadata.MD // the metadata of the last GetFeature with x-my-header
@@ -77,16 +80,60 @@ func loadRouteGuide(t testing.TB) *routeGuide {
 // ends, and returns the address.
 func (rg *routeGuide) start(t testing.TB, opts ...grpc.ServerOption) string {
 	t.Helper()
+	return rg.serve(t, func(s *grpc.Server) {
+		rpb.RegisterServerReflectionServer(s, reflection.NewServerV1(reflection.ServerOptions{
+			Services: s, DescriptorResolver: bothFiles{rg.files},
+		}))
+	}, opts...)
+}
+
+// startOldReflection is start with only the v1alpha reflection service, as
+// older servers have.
+func (rg *routeGuide) startOldReflection(t testing.TB) string {
+	t.Helper()
+	return rg.serve(t, func(s *grpc.Server) {
+		v1alpha.RegisterServerReflectionServer(s, reflection.NewServer(reflection.ServerOptions{
+			Services: s, DescriptorResolver: bothFiles{rg.files},
+		}))
+	})
+}
+
+func (rg *routeGuide) serve(t testing.TB, reflect func(*grpc.Server), opts ...grpc.ServerOption) string {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	s := grpc.NewServer(opts...)
 	s.RegisterService(rg.serviceDesc(), rg)
-	rpb.RegisterServerReflectionServer(s, reflection.NewServerV1(reflection.ServerOptions{
-		Services: s, DescriptorResolver: bothFiles{rg.files},
-	}))
-	go func() { _ = s.Serve(lis) }()
+	reflect(s)
+	go func() { _ = s.Serve(countingListener{lis, &rg.open}) }()
 	t.Cleanup(s.Stop)
 	return lis.Addr().String()
+}
+
+// countingListener counts the connections open on the server's side.
+type countingListener struct {
+	net.Listener
+	open *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.open.Add(1)
+	return &countedConn{Conn: c, open: l.open}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	open *atomic.Int64
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.open.Add(-1) })
+	return c.Conn.Close()
 }
 
 // bothFiles finds files among the test's, then the program's (reflection's

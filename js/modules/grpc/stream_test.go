@@ -164,7 +164,7 @@ func TestStreamErrors(t *testing.T) {
 }
 
 // A hard stop ends the streams still open: the server sees them canceled,
-// and the run ends at once.
+// and the run ends at once, every connection closed.
 func TestHardStopClosesStreams(t *testing.T) {
 	t.Parallel()
 	rg := loadRouteGuide(t)
@@ -190,4 +190,5 @@ func TestHardStopClosesStreams(t *testing.T) {
 		defer rg.mu.Unlock()
 		return rg.canceled == 3
 	}, 5*time.Second, 10*time.Millisecond, o.logText())
+	require.Eventually(t, func() bool { return rg.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond)
 }
