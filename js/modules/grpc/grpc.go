@@ -4,7 +4,8 @@
 // (invoke, asyncInvoke); a Stream for client, server and bidirectional
 // streaming; the grpc.Status* constants; k6's grpc_req_duration and
 // grpc_streams* metrics. Built on google.golang.org/grpc, with messages as
-// dynamicpb values converted through protojson, as k6 does.
+// dynamicpb values that convert to and from JavaScript by the Protobuf JSON
+// mapping, as in k6 (message.go).
 //
 // A client keeps one connection, reused by every call until close() or the
 // VU's end. Its bytes count toward the VU's data_sent and data_received.
