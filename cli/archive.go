@@ -20,10 +20,7 @@ its consolidated options and its -e variables. Run it anywhere with
 "minik6 run archive.tar": it needs nothing but the archive.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
-			if err != nil {
-				return err
-			}
+			logger, fail := commandLogger(stderr, rf.logFormat, rf.verbose)
 			test, err := loadTest(cmd, &rf, env, args[0], logger, logger)
 			if err != nil {
 				return fail(err)

@@ -81,10 +81,7 @@ without one, with your email and password. The token is kept in the config file
 (collectors.cloud), where run, cloud run and --out cloud find it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, fail, err := commandLogger(stderr, "", false)
-			if err != nil {
-				return err
-			}
+			logger, fail := commandLogger(stderr, "", false)
 			path, explicit := configFilePath(configPath, env)
 			if path == "" {
 				return fail(exitcode.Errorf(exitcode.InvalidConfig, "no place for the config file: set --config, K6_CONFIG or HOME"))
@@ -264,10 +261,7 @@ func newCloudUploadCommand(env map[string]string, stdout, stderr io.Writer) *cob
 func cloudRun(cmd *cobra.Command, script string, rf *runFlags, cf *cloudFlags, env map[string]string,
 	stdout, stderr io.Writer, uploadOnly bool,
 ) error {
-	logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
-	if err != nil {
-		return err
-	}
+	logger, fail := commandLogger(stderr, rf.logFormat, rf.verbose)
 	if cf.showLogs {
 		return fail(exitcode.Errorf(exitcode.InvalidConfig,
 			"--show-logs: streaming the cloud test run's logs is not supported by minik6 yet"))

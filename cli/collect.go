@@ -62,10 +62,7 @@ it, Ctrl+C (or SIGTERM) ends it the same way.`,
 }
 
 func collect(cmd *cobra.Command, cf *collectFlags, env map[string]string, stdout, stderr io.Writer) error {
-	logger, fail, err := commandLogger(stderr, "", false)
-	if err != nil {
-		return err
-	}
+	logger, fail := commandLogger(stderr, "", false)
 	switch cf.summaryMode {
 	case "compact", "full", "disabled":
 	default:

@@ -26,6 +26,7 @@ export function handleSummary(data) { return { stdout: 'noColor=' + data.options
 	consoleFile := filepath.Join(dir, "console.log")
 	export := filepath.Join(dir, "export.json")
 	state := filepath.Join(dir, "state.json")
+	logFile := filepath.Join(dir, "k6.log")
 
 	cases := []struct {
 		name   string
@@ -62,6 +63,35 @@ export function handleSummary(data) { return { stdout: 'noColor=' + data.options
 		{"banner without it", nil, plain, func(t *testing.T, _ int, stdout, _ string) { assert.Contains(t, stdout, "execution: local") }},
 		{"K6_LOG_FORMAT", map[string]string{"K6_LOG_FORMAT": "json"}, plain, func(t *testing.T, _ int, _, stderr string) {
 			assert.Contains(t, stderr, `"msg":"iteration"`)
+		}},
+		{"K6_LOG_OUTPUT none", map[string]string{"K6_LOG_OUTPUT": "none"}, plain, func(t *testing.T, code int, _, stderr string) {
+			assert.Equal(t, 0, code)
+			assert.NotContains(t, stderr, "iteration")
+		}},
+		{"K6_LOG_OUTPUT stdout", map[string]string{"K6_LOG_OUTPUT": "stdout"}, plain, func(t *testing.T, _ int, stdout, stderr string) {
+			assert.Contains(t, stdout, `msg=iteration`)
+			assert.NotContains(t, stderr, "iteration")
+		}},
+		{"K6_LOG_OUTPUT file", map[string]string{"K6_LOG_OUTPUT": "file=" + logFile + ",level=info"}, plain, func(t *testing.T, _ int, _, stderr string) {
+			assert.NotContains(t, stderr, "iteration")
+			data, err := os.ReadFile(logFile)
+			require.NoError(t, err)
+			assert.Contains(t, string(data), "msg=iteration")
+		}},
+		{"K6_LOG_OUTPUT loki", map[string]string{"K6_LOG_OUTPUT": "loki=http://127.0.0.1:1"}, plain, func(t *testing.T, code int, _, stderr string) {
+			assert.Equal(t, 255, code)
+			assert.Contains(t, stderr, "does not send logs to Loki")
+		}},
+		{"K6_LOG_OUTPUT file in a missing folder", map[string]string{"K6_LOG_OUTPUT": "file=" + filepath.Join(dir, "nope", "k6.log")}, plain,
+			func(t *testing.T, code int, _, stderr string) {
+				assert.Equal(t, 255, code)
+				assert.Contains(t, stderr, "provided directory")
+				assert.Contains(t, stderr, "does not exist")
+			}},
+		{"K6_LOG_FORMAT that k6 tolerates", map[string]string{"K6_LOG_FORMAT": "fancy"}, plain, func(t *testing.T, code int, _, stderr string) {
+			assert.Equal(t, 0, code)
+			assert.Contains(t, stderr, "msg=iteration", "logged as text")
+			assert.Contains(t, stderr, "logging as text")
 		}},
 		{"K6_NO_SETUP and K6_NO_TEARDOWN", map[string]string{"K6_NO_SETUP": "true", "K6_NO_TEARDOWN": "true", "K6_NO_THRESHOLDS": "1"}, script,
 			func(t *testing.T, _ int, _, stderr string) {

@@ -26,10 +26,7 @@ K6_* variables) with the test's total duration and the most VUs it needs, as
 k6-operator reads them.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			logger, fail, err := commandLogger(stderr, rf.logFormat, false)
-			if err != nil {
-				return err
-			}
+			logger, fail := commandLogger(stderr, rf.logFormat, false)
 			test, err := loadTest(cmd, &rf, env, args[0], logger, logger)
 			if err != nil {
 				return fail(err)

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -35,7 +34,10 @@ type runFlags struct {
 	address                               string
 	linger                                bool
 	summaryMode, logFormat, consoleOutput string
-	summaryExport, configFile             string
+	// logOutput is where the logs go (--log-output): stderr, stdout, none
+	// or file=PATH.
+	logOutput                 string
+	summaryExport, configFile string
 	// summaryState is where the run writes its mergeable end-of-test
 	// state (for `minik6 summary merge`).
 	summaryState string
@@ -68,6 +70,7 @@ teardown(), then print the end-of-test summary.`,
 	f.BoolVarP(&rf.linger, "linger", "l", false, "after the test, keep the process and its REST API up until a signal or a REST stop (also K6_LINGER)")
 	f.StringVar(&rf.consoleOutput, "console-output", "", "redirect console.* output to this file")
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
+	f.StringVar(&rf.logOutput, "log-output", "stderr", "where the logs go: stderr, stdout, none or file=PATH[,level=LEVEL] (also K6_LOG_OUTPUT)")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
 	f.BoolVar(&rf.noColor, "no-color", false, "no colours in the output (also when NO_COLOR is set)")
 	return cmd
@@ -85,9 +88,15 @@ func addLoadFlags(f *pflag.FlagSet, rf *runFlags) {
 // the summary, and the exit code.
 func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]string, stdout, stderr io.Writer) error {
 	envErr := runFlagsFromEnv(cmd, rf, env)
-	logger, fail, err := commandLogger(stderr, rf.logFormat, rf.verbose)
-	if err != nil {
-		return err
+	logs, logErr := openLogOutput(rf.logOutput, stdout, stderr)
+	if logErr != nil {
+		_, fail := commandLogger(stderr, rf.logFormat, rf.verbose)
+		return fail(exitcode.Wrap(exitcode.GenericEngineError, logErr))
+	}
+	defer func() { _ = logs.close() }()
+	logger, fail := commandLogger(logs.w, rf.logFormat, rf.verbose)
+	if logs.level != nil {
+		logger.SetLevel(*logs.level)
 	}
 	if envErr != nil {
 		return fail(envErr)
@@ -106,8 +115,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 			return fail(exitcode.Errorf(exitcode.GenericEngineError, "--console-output: %v", err))
 		}
 		defer f.Close()
-		cl, _ := newLogger(f, rf.logFormat, rf.verbose)
-		console = cl
+		console = newLogger(f, rf.logFormat, rf.verbose)
 	}
 
 	test, err := loadTest(cmd, rf, env, script, logger, console)
@@ -204,7 +212,7 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 
 // runFlagsFromEnv takes each run flag that was not given from its K6_*
 // variable, as k6 does: K6_ADDRESS, K6_LINGER, K6_SUMMARY_MODE,
-// K6_SUMMARY_EXPORT, K6_SUMMARY_STATE, K6_CONSOLE_OUTPUT, K6_LOG_FORMAT, K6_QUIET, K6_NO_COLOR,
+// K6_SUMMARY_EXPORT, K6_SUMMARY_STATE, K6_CONSOLE_OUTPUT, K6_LOG_FORMAT, K6_LOG_OUTPUT, K6_QUIET, K6_NO_COLOR,
 // K6_NO_SUMMARY. A boolean that does not parse is an error (exit code 104).
 func runFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) error {
 	f := cmd.Flags()
@@ -218,6 +226,7 @@ func runFlagsFromEnv(cmd *cobra.Command, rf *runFlags, env map[string]string) er
 		{"summary-state", "K6_SUMMARY_STATE", &rf.summaryState},
 		{"console-output", "K6_CONSOLE_OUTPUT", &rf.consoleOutput},
 		{"log-format", "K6_LOG_FORMAT", &rf.logFormat},
+		{"log-output", "K6_LOG_OUTPUT", &rf.logOutput},
 	}
 	for _, s := range strs {
 		if v, ok := env[s.name]; ok && !f.Changed(s.flag) {
@@ -306,14 +315,10 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// commandLogger makes a command's logger, writing to stderr, and its fail
-// function, which logs an error once and returns it marked as reported. A bad
-// --log-format is the error (exit code 104).
-func commandLogger(stderr io.Writer, format string, verbose bool) (*logrus.Logger, func(error) error, error) {
-	logger, err := newLogger(stderr, format, verbose)
-	if err != nil {
-		return nil, nil, exitcode.Wrap(exitcode.InvalidConfig, err)
-	}
+// commandLogger makes a command's logger, writing to w, and its fail
+// function, which logs an error once and returns it marked as reported.
+func commandLogger(w io.Writer, format string, verbose bool) (*logrus.Logger, func(error) error) {
+	logger := newLogger(w, format, verbose)
 	logger.AddHook(scriptExceptionHint{})
 	logged := &loggedErrors{}
 	logger.AddHook(logged)
@@ -323,7 +328,7 @@ func commandLogger(stderr io.Writer, format string, verbose bool) (*logrus.Logge
 		}
 		return &reportedError{err}
 	}
-	return logger, fail, nil
+	return logger, fail
 }
 
 // loggedErrorsMax bounds the messages loggedErrors keeps.
@@ -391,25 +396,27 @@ func (scriptExceptionHint) Fire(e *logrus.Entry) error {
 	return nil
 }
 
-// newLogger makes a logrus logger writing to w in the given format.
-func newLogger(w io.Writer, format string, verbose bool) (*logrus.Logger, error) {
+// newLogger makes a logrus logger writing to w in the given format: text,
+// json or raw. Any other format is text, as in k6, with a warning.
+func newLogger(w io.Writer, format string, verbose bool) *logrus.Logger {
 	l := logrus.New()
 	l.SetOutput(w)
+	l.SetLevel(logrus.InfoLevel)
+	if verbose {
+		l.SetLevel(logrus.DebugLevel)
+	}
 	switch format {
-	case "", "text":
-		l.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true})
 	case "json":
 		l.SetFormatter(&logrus.JSONFormatter{})
 	case "raw":
 		l.SetFormatter(rawFormatter{})
 	default:
-		return nil, fmt.Errorf("--log-format %q: want text, json or raw", format)
+		l.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true})
+		if format != "" && format != "text" {
+			l.Warnf("--log-format %q is not one of text, json or raw: logging as text, as k6 does", format)
+		}
 	}
-	l.SetLevel(logrus.InfoLevel)
-	if verbose {
-		l.SetLevel(logrus.DebugLevel)
-	}
-	return l, nil
+	return l
 }
 
 // rawFormatter writes only the message.

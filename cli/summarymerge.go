@@ -60,10 +60,7 @@ crossed, as a single run would end.`,
 
 // mergeSummaries is the whole `summary merge` command.
 func mergeSummaries(cmd *cobra.Command, paths []string, mf *mergeFlags, env map[string]string, stdout, stderr io.Writer) error {
-	logger, fail, err := commandLogger(stderr, "", false)
-	if err != nil {
-		return err
-	}
+	logger, fail := commandLogger(stderr, "", false)
 	switch mf.summaryMode {
 	case "compact", "full", "disabled":
 	default:
@@ -97,10 +94,7 @@ func mergeSummaries(cmd *cobra.Command, paths []string, mf *mergeFlags, env map[
 func reportMerged(cmd *cobra.Command, engine *metrics.Engine, first *metrics.State, flagOpts options.Options, mf *mergeFlags,
 	env map[string]string, stdout, stderr io.Writer,
 ) error {
-	logger, fail, err := commandLogger(stderr, "", false)
-	if err != nil {
-		return err
-	}
+	logger, fail := commandLogger(stderr, "", false)
 	opts := options.Options{SummaryTrendStats: first.SummaryTrendStats}
 	opts.SummaryTimeUnit.String, opts.SummaryTimeUnit.Valid = first.SummaryTimeUnit, first.SummaryTimeUnit != ""
 	if flagOpts.SummaryTrendStats != nil {
