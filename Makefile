@@ -4,7 +4,7 @@ BIN       := bin/minik6
 SHARED    ?= ../shared
 EXAMPLE   ?= examples/scripts/hello.js
 
-.PHONY: build run test vet fmt-check unit conformance conformance-metrics conformance-users bench clean
+.PHONY: build run test vet lint fmt-check unit conformance conformance-metrics conformance-users bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/minik6
@@ -13,8 +13,13 @@ build:
 run: build
 	./$(BIN) run $(EXAMPLE)
 
-## test: formatting, vet, unit tests with the race detector, then the conformance suites
-test: fmt-check vet unit conformance conformance-metrics conformance-users
+## test: formatting, vet, staticcheck, unit tests with the race detector, then the
+## conformance suites; every step runs, and one verdict line ends it
+TEST_STEPS := fmt-check vet lint unit conformance conformance-metrics conformance-users
+test:
+	@failed=""; for step in $(TEST_STEPS); do $(MAKE) --no-print-directory $$step || failed="$$failed $$step"; done; \
+	if [ -z "$$failed" ]; then echo "make test: PASS ($(TEST_STEPS))"; \
+	else echo "make test: FAIL in$$failed"; exit 1; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -22,6 +27,11 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck (staticcheck.conf says which checks); .ci/run installs it.
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $$HOME/go/bin/staticcheck)
+lint:
+	$(STATICCHECK) ./...
 
 unit:
 	$(GO) test -race -count=1 ./...

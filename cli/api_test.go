@@ -52,7 +52,7 @@ func startAPIRun(t *testing.T, source string, env map[string]string, args ...str
 		args = append(args, "--address", addr)
 	}
 	r.url = "http://" + addr
-	args = append(append([]string{"run", "--quiet", "--no-summary", "--console-output=" + r.console}, args...), script)
+	args = append(append([]string{"run", "--quiet", "--console-output=" + r.console}, args...), script)
 	r.cmd = exec.Command(minik6test.Binary(t), args...)
 	r.cmd.Env = minik6test.Environ(env)
 	r.cmd.Stderr = r.stderr

@@ -56,7 +56,7 @@ export function each() {
 func runWhole(t *testing.T, dir, script string) map[string]any {
 	t.Helper()
 	export := filepath.Join(dir, "whole-export.json")
-	cmd := exec.Command(minik6test.Binary(t), "run", "--quiet", "--no-summary", "--console-output="+filepath.Join(dir, "whole.log"),
+	cmd := exec.Command(minik6test.Binary(t), "run", "--quiet", "--console-output="+filepath.Join(dir, "whole.log"),
 		"--summary-export="+export, script)
 	cmd.Env = minik6test.Environ(nil)
 	out, err := cmd.CombinedOutput()

@@ -34,14 +34,6 @@ func loop(t *testing.T, v runner.VU, fn string, n int) []error {
 	return errs
 }
 
-// assertNoHostFrames fails when a stack trace shows a frame of the script
-// host's own: the VU loop's enter.js or a Go function of package js.
-func assertNoHostFrames(t *testing.T, trace string) {
-	t.Helper()
-	assert.NotContains(t, trace, "enter.js")
-	assert.NotContains(t, trace, "github.com/minik6/minik6/js.")
-}
-
 // A script's stack traces show the script's frames only, from the first
 // iteration (called from the top level) to the last (called in the VU loop's
 // frame), and in the init context through require().
