@@ -162,7 +162,7 @@ func TestReflection(t *testing.T) {
 					client.close();
 				}`, addr)
 			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console, o.logText())
 		})
 	}
 }

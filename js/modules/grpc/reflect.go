@@ -2,7 +2,9 @@ package grpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,6 +31,14 @@ type reflectionStream struct {
 
 func (s reflectionStream) ask(req *rpb.ServerReflectionRequest) (*rpb.ServerReflectionResponse, error) {
 	if err := s.SendMsg(req); err != nil {
+		if errors.Is(err, io.EOF) {
+			// The stream ended before the request went out (a server
+			// without this service may answer that fast): its status,
+			// which RecvMsg gives, says why.
+			if rerr := s.RecvMsg(&rpb.ServerReflectionResponse{}); rerr != nil && !errors.Is(rerr, io.EOF) {
+				err = rerr
+			}
+		}
 		return nil, fmt.Errorf("can't send request: %w", err)
 	}
 	resp := &rpb.ServerReflectionResponse{}
