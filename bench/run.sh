@@ -50,7 +50,8 @@ JS
 measure() {
   local name=$1 script=$2; shift 2
   local export="$tmp/$name.json"
-  "$BIN" run --quiet --no-summary --summary-export "$export" "$@" "$script" 2>>"$tmp/$name.log" &
+  # the summary stays on: k6 writes --summary-export with it
+  "$BIN" run --quiet --summary-export "$export" "$@" "$script" >/dev/null 2>>"$tmp/$name.log" &
   local pid=$! peak=0 hwm
   while kill -0 "$pid" 2>/dev/null; do
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
