@@ -19,6 +19,7 @@ import (
 	"github.com/minik6/minik6/exitcode"
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/output"
+	"github.com/minik6/minik6/progress"
 	"github.com/minik6/minik6/testrun"
 )
 
@@ -158,13 +159,23 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	if err := run.StartOutputs(); err != nil {
 		return fail(err)
 	}
+	var live *progress.Display
 	if !rf.quiet {
-		writeBanner(stdout, script, run.OutputDescriptions(), opts.ExecutionSegment, run.Runner().Overview())
+		overview := run.Runner().Overview()
+		writeBanner(stdout, script, run.OutputDescriptions(), opts.ExecutionSegment, overview)
+		live = startProgress(stderr, run, overview)
+		if logs.w == stderr {
+			logger.SetOutput(live.Wrap(stderr)) // logs go above the progress, not through it
+		}
 	}
 	if err := run.Start(context.Background()); err != nil {
 		return fail(err)
 	}
 	res := run.Wait()
+	if live != nil {
+		live.Stop()
+		logger.SetOutput(logs.w)
+	}
 
 	engine := run.Engine()
 	if n := engine.BreakdownDropped(); n > 0 {

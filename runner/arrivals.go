@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/minik6/minik6/segment"
 )
 
 // arrivals is the machinery the two arrival-rate executors share: a scheduler
@@ -19,13 +21,25 @@ import (
 type arrivals struct {
 	preAllocated, maxVUs int64
 	total                time.Duration
+	// rate is the instance's iterations per second at elapsed time t.
+	rate func(t time.Duration) float64
 	// at returns when the test-wide arrival number n is due, false when the
 	// schedule has no such arrival within the scenario's duration.
 	at func(n int64) (time.Duration, bool)
 }
 
+// share is the instance's part of the test's arrivals: its segment's length.
+func share(t *segment.Tuple) float64 {
+	f, _ := t.Segment().Length().Float64()
+	return f
+}
+
 func (a *arrivals) run(ctx context.Context, sr *scenarioRun) {
 	sr.state.setProgress(timeProgress(&sr.start, a.total))
+	sr.state.setDetail(func(p *ScenarioProgress) {
+		p.MaxVUs, p.Duration = max(a.maxVUs, a.preAllocated), a.total
+		p.Rate = a.rate(min(time.Since(sr.start), a.total))
+	})
 	hard, cancel := sr.hardStop(ctx, a.total)
 	defer cancel()
 

@@ -21,6 +21,9 @@ func newConstantArrivalRate(c options.ConstantArrivalRateConfig, t *segment.Tupl
 		preAllocated: pre,
 		maxVUs:       max(pre, t.Scale(c.GetMaxVUs())),
 		total:        total,
+		rate: func(time.Duration) float64 {
+			return float64(rate) * share(t) / time.Duration(unit).Seconds()
+		},
 		at: func(n int64) (time.Duration, bool) {
 			if rate == 0 {
 				return 0, false

@@ -23,6 +23,7 @@ func (e *constantVUs) maxDuration() time.Duration { return e.duration }
 
 func (e *constantVUs) run(ctx context.Context, sr *scenarioRun) {
 	sr.state.setProgress(timeProgress(&sr.start, e.duration))
+	sr.state.setDetail(func(p *ScenarioProgress) { p.VUs, p.Duration = e.vus, e.duration })
 	hard, cancel := sr.hardStop(ctx, e.duration)
 	defer cancel()
 	var stop stopFlag

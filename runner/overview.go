@@ -26,6 +26,8 @@ type ScenarioOverview struct {
 	// Description says what its executor will do, e.g. "50 looping VUs for 10s
 	// (gracefulStop: 30s)".
 	Description string
+	// StartTime is when it starts, from the start of the test (startTime).
+	StartTime time.Duration
 }
 
 // Overview describes the run, scaled to this instance's segment.
@@ -36,7 +38,9 @@ func (r *Runner) Overview() Overview {
 		if end > o.MaxDuration {
 			o.MaxDuration = end
 		}
-		o.Scenarios = append(o.Scenarios, ScenarioOverview{Name: sr.state.Name, Description: describe(sr.cfg, r.tuple)})
+		o.Scenarios = append(o.Scenarios, ScenarioOverview{
+			Name: sr.state.Name, Description: describe(sr.cfg, r.tuple), StartTime: sr.cfg.GetStartTime(),
+		})
 	}
 	return o
 }

@@ -27,6 +27,9 @@ func (e *perVUIterations) run(ctx context.Context, sr *scenarioRun) {
 	var done atomic.Int64
 	total := e.vus * e.iterations
 	sr.state.setProgress(countProgress(&done, total))
+	sr.state.setDetail(func(p *ScenarioProgress) {
+		p.VUs, p.Duration, p.Done, p.Total, p.PerVU = e.vus, e.maxDur, done.Load(), total, e.iterations
+	})
 	hard, cancel := sr.hardStop(ctx, e.maxDur)
 	defer cancel()
 	var stop stopFlag

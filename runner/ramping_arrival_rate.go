@@ -48,9 +48,24 @@ func newRampingArrivalRate(c options.RampingArrivalRateConfig, t *segment.Tuple)
 		preAllocated: pre,
 		maxVUs:       max(pre, t.Scale(c.GetMaxVUs())),
 		total:        offset,
+		rate:         func(at time.Duration) float64 { return e.rateAt(at) * share(t) * float64(time.Second) },
 		at:           e.due,
 	}
 	return e
+}
+
+// rateAt is the test's arrival rate at elapsed time at, in iterations per
+// nanosecond.
+func (e *rampingArrivalRate) rateAt(at time.Duration) float64 {
+	for _, s := range e.stages {
+		if at < s.offset+s.d && s.d > 0 {
+			return s.r0 + (s.r1-s.r0)*float64(at-s.offset)/float64(s.d)
+		}
+	}
+	if len(e.stages) == 0 {
+		return 0
+	}
+	return e.stages[len(e.stages)-1].r1
 }
 
 // due is when the test's n-th iteration (from 0) starts: when the arrivals

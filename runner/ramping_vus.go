@@ -88,6 +88,7 @@ func (e *rampingVUs) maxDuration() time.Duration { return e.total + e.rampDown }
 
 func (e *rampingVUs) run(ctx context.Context, sr *scenarioRun) {
 	sr.state.setProgress(timeProgress(&sr.start, e.total))
+	sr.state.setDetail(func(p *ScenarioProgress) { p.MaxVUs, p.Duration = e.maxVUs, e.total })
 	hard, cancel := sr.hardStop(ctx, e.total)
 	defer cancel()
 	var stop stopFlag

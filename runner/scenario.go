@@ -24,7 +24,10 @@ type ScenarioState struct {
 	index     int
 	tuple     *segment.Tuple
 	startedMs atomic.Int64
+	endedMs   atomic.Int64
 	progress  atomic.Pointer[func() float64] // set by the executor when it starts
+	detail    atomic.Pointer[func(*ScenarioProgress)]
+	activeVUs atomic.Int64 // VUs bound to the scenario now
 
 	// nextIter is written by every VU of the scenario on every iteration: it
 	// sits on a cache line of its own, so the fields above, which the VUs only
@@ -53,6 +56,47 @@ func (s *ScenarioState) Progress() float64 {
 	return p
 }
 
+// ScenarioProgress is a started scenario's numbers as k6's progress bars
+// show them, in its executor's terms.
+type ScenarioProgress struct {
+	// VUs are the scenario's VUs: its active VUs now for the executors whose
+	// VUs vary, up to MaxVUs; the set number for the others (MaxVUs 0).
+	VUs, MaxVUs int64
+	// Elapsed is how long it has run, or ran when it has ended.
+	Elapsed time.Duration
+	// Duration is the scenario's planned length: its duration or stages,
+	// maxDuration for the iteration-based executors.
+	Duration time.Duration
+	// Done of Total iterations, for shared-iterations and per-vu-iterations
+	// (Total 0 for the others); PerVU is per-vu-iterations' count for each VU.
+	Done, Total, PerVU int64
+	// Rate is the arrival-rate executors' iterations per second now (0 for
+	// the others).
+	Rate float64
+}
+
+// ProgressDetail reports the scenario's numbers; ok is false before it starts.
+func (s *ScenarioState) ProgressDetail() (p ScenarioProgress, ok bool) {
+	f := s.detail.Load()
+	if f == nil {
+		return p, false
+	}
+	(*f)(&p)
+	if p.MaxVUs > 0 {
+		p.VUs = s.activeVUs.Load()
+	}
+	end := time.Now()
+	if ms := s.endedMs.Load(); ms != 0 {
+		end = time.UnixMilli(ms)
+	}
+	p.Elapsed = end.Sub(time.UnixMilli(s.startedMs.Load()))
+	return p, true
+}
+
+// setDetail installs the executor's report of its numbers; ProgressDetail may
+// call it from any goroutine.
+func (s *ScenarioState) setDetail(f func(*ScenarioProgress)) { s.detail.Store(&f) }
+
 // nextIteration hands out the next iteration number of this scenario in this
 // instance and its test-wide number.
 func (s *ScenarioState) nextIteration() (inInstance, inTest int64) {
@@ -61,6 +105,7 @@ func (s *ScenarioState) nextIteration() (inInstance, inTest int64) {
 }
 
 func (s *ScenarioState) markStarted(now time.Time) { s.startedMs.Store(now.UnixMilli()) }
+func (s *ScenarioState) markEnded(now time.Time)   { s.endedMs.Store(now.UnixMilli()) }
 
 // setProgress installs the executor's measure of progress; Progress may call
 // it from any goroutine.

@@ -58,6 +58,7 @@ func (sr *scenarioRun) run(ctx context.Context) {
 	sr.start = time.Now()
 	sr.state.markStarted(sr.start)
 	sr.ex.run(ctx, sr)
+	sr.state.markEnded(time.Now())
 }
 
 // hardStop returns a context that ends gracefulStop after the scenario's planned
@@ -134,11 +135,13 @@ func (sr *scenarioRun) bind(v *pooledVU) {
 	st.Tags = tags
 	st.Metadata.Reset()
 	sr.r.addActive(1)
+	sr.state.activeVUs.Add(1)
 }
 
 // deactivate returns a VU to the pool.
 func (sr *scenarioRun) deactivate(v *pooledVU) {
 	sr.r.addActive(-1)
+	sr.state.activeVUs.Add(-1)
 	sr.r.pool.put(v)
 }
 

@@ -27,6 +27,9 @@ func (e *sharedIterations) maxDuration() time.Duration { return e.maxDur }
 func (e *sharedIterations) run(ctx context.Context, sr *scenarioRun) {
 	var done atomic.Int64
 	sr.state.setProgress(countProgress(&done, e.iterations))
+	sr.state.setDetail(func(p *ScenarioProgress) {
+		p.VUs, p.Duration, p.Done, p.Total = e.vus, e.maxDur, done.Load(), e.iterations
+	})
 	hard, cancel := sr.hardStop(ctx, e.maxDur)
 	defer cancel()
 	var stop stopFlag

@@ -32,6 +32,8 @@ type ScenarioStatus struct {
 	Started time.Time
 	// Progress is in [0, 1].
 	Progress float64
+	// Detail is what a progress bar shows of it, once started.
+	Detail runner.ScenarioProgress
 }
 
 // Status returns a snapshot of the run.
@@ -55,6 +57,7 @@ func (r *Run) Status() Status {
 		if ms := sc.StartTime(); ms != 0 {
 			ss.Started = time.UnixMilli(ms)
 			ss.Progress = sc.Progress()
+			ss.Detail, _ = sc.ProgressDetail()
 		}
 		st.Scenarios = append(st.Scenarios, ss)
 	}
