@@ -5,7 +5,7 @@
 #   docker build -t minik6 .
 #   docker run --rm -v "$PWD:/scripts" minik6 run /scripts/test.js
 
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -16,7 +16,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/minik6/minik6
 
 # Alpine: a shell for the operator's initializer, CA certificates for HTTPS,
 # a few MB in all. The user is k6's (uid 12345), never root.
-FROM alpine:3.20
+FROM docker.io/library/alpine:3.20
 RUN adduser -D -u 12345 -g k6 k6
 COPY --from=build /out/minik6 /usr/bin/minik6
 RUN ln -s /usr/bin/minik6 /usr/bin/k6
