@@ -60,11 +60,13 @@ func New(vu modules.VU) modules.Instance {
 	m.jar = newCookieJar()
 	m.responseCallback = defaultExpected
 	m.exports = m.makeExports()
+	vuModules.Store(vu, m)
 	return m
 }
 
-// Close closes the VU's idle connections.
+// Close closes the VU's idle connections and forgets the VU.
 func (m *Module) Close() error {
+	vuModules.Delete(m.vu)
 	if m.client != nil {
 		m.client.close()
 	}
