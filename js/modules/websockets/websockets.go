@@ -1,12 +1,15 @@
 // Package websockets is the k6/websockets module: the browser-like WebSocket
-// class (onopen, onmessage, onclose, onerror, addEventListener, send, close,
-// readyState, binaryType), with k6's ws_* metrics, on gorilla/websocket.
+// class (onopen, onmessage, onerror, onclose, onping, onpong and
+// addEventListener; send of strings, ArrayBuffers, typed arrays and Blobs;
+// ping; close; readyState, binaryType, protocol, extensions) and the Blob
+// class, with k6's params (headers, tags, jar, compression), ws_* metrics and
+// tags, on gorilla/websocket.
 //
 // A socket keeps the iteration going while it is open: it always holds one
 // slot of the VU's event loop (modules.VU.RegisterCallback), which the
 // reading goroutine uses to hand the next event to the VU's goroutine; the
 // handler of that event reserves the next slot. The close event reserves
-// none, and the iteration can end.
+// none, and the iteration can end. Sending writes on the VU's goroutine.
 package websockets
 
 import (
@@ -14,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -21,7 +25,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/minik6/minik6/js/modules"
-	"github.com/minik6/minik6/metrics"
+	"github.com/minik6/minik6/js/modules/ws/wsnet"
 )
 
 func init() {
@@ -30,241 +34,539 @@ func init() {
 
 // The ready states of a WebSocket.
 const (
-	connecting = 0
-	open       = 1
-	closing    = 2
-	closed     = 3
+	connecting = iota
+	open
+	closing
+	closed
 )
 
-// wsMetrics are k6's WebSocket metrics.
-type wsMetrics struct {
-	connecting, sessionDuration, sessions, msgsSent, msgsReceived *metrics.Metric
-}
+// The events, as indexes of a socket's listeners.
+const (
+	evOpen = iota
+	evMessage
+	evError
+	evClose
+	evPing
+	evPong
+	numEvents
+)
+
+var eventNames = [numEvents]string{"open", "message", "error", "close", "ping", "pong"}
+
+// writeWait bounds the writing of control frames, and the wait for the
+// server's close frame after ours.
+const writeWait = 10 * time.Second
 
 // Module is one VU's k6/websockets.
 type Module struct {
-	vu modules.VU
-	m  *wsMetrics
+	vu     modules.VU
+	rt     *sobek.Runtime
+	m      *wsnet.Metrics
+	dialer wsnet.Dialer
+	jars   wsnet.Jars
+	blobs  *blobClass
+	open   map[*socket]struct{} // closed when the VU ends
 }
 
 // New makes the module's instance for vu.
 func New(vu modules.VU) modules.Instance {
-	reg := vu.InitEnv().Registry
-	return &Module{vu: vu, m: &wsMetrics{
-		connecting:      reg.MustNewMetric("ws_connecting", metrics.Trend, metrics.Time),
-		sessionDuration: reg.MustNewMetric("ws_session_duration", metrics.Trend, metrics.Time),
-		sessions:        reg.MustNewMetric("ws_sessions", metrics.Counter),
-		msgsSent:        reg.MustNewMetric("ws_msgs_sent", metrics.Counter),
-		msgsReceived:    reg.MustNewMetric("ws_msgs_received", metrics.Counter),
-	}}
+	return &Module{vu: vu, rt: vu.Runtime(), m: wsnet.NewMetrics(vu.InitEnv().Registry), open: map[*socket]struct{}{}}
 }
 
-// Exports are the WebSocket class and the ready-state numbers.
+// Exports are the WebSocket and Blob classes.
 func (m *Module) Exports() modules.Exports {
-	return modules.Exports{Named: map[string]any{
-		"WebSocket":  m.newWebSocket,
-		"CONNECTING": connecting, "OPEN": open, "CLOSING": closing, "CLOSED": closed,
-	}}
+	m.blobs = newBlobClass(m.rt)
+	ws := m.rt.ToValue(m.newWebSocket).(*sobek.Object)
+	_ = ws.DefineDataProperty("name", m.rt.ToValue("WebSocket"), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	return modules.Exports{Named: map[string]any{"WebSocket": ws, "Blob": m.blobs.ctor}}
 }
 
-// socket is one WebSocket's Go side.
+// Close closes the sockets still open when the VU ends (those of an
+// iteration that ended with an exception).
+func (m *Module) Close() error {
+	for s := range m.open {
+		s.shut()
+	}
+	return nil
+}
+
+// listeners are an event's: the on<event> property's, then those added.
+type listeners struct {
+	on   sobek.Callable
+	list []sobek.Callable
+}
+
+// socket is one WebSocket's Go side. Its fields are the VU goroutine's but
+// for conn, which the reader uses too, and next and done.
 type socket struct {
-	m         *Module
-	rt        *sobek.Runtime
-	obj       *sobek.Object
-	url       string
-	state     int
-	conn      *websocket.Conn
-	started   time.Time
-	listeners map[string][]sobek.Callable
+	m          *Module
+	obj        *sobek.Object
+	ctx        context.Context
+	url        string
+	state      int
+	binaryType string
+	protocol   string
+	extensions []string
+	conn       *websocket.Conn
+	em         *wsnet.Emitter
+	started    time.Time
+	listeners  [numEvents]listeners
+	pings      map[string]time.Time
+	pingCount  int
+	writeErr   error // the failed write that closed the connection
+
+	closeCode   int
+	closeReason string
+
 	next      chan func(func() error) // the reserved slot for the reader's next event
+	done      chan struct{}           // closed when the socket is closed: the reader gives up
 	stopWatch func() bool
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func (m *Module) throw(err error) { panic(m.rt.NewGoError(err)) }
 
+// newWebSocket is new WebSocket(url, protocols, params).
 func (m *Module) newWebSocket(call sobek.ConstructorCall) *sobek.Object {
-	rt := m.vu.Runtime()
+	rt := m.rt
 	st := m.vu.State()
 	if st == nil {
-		panic(rt.NewGoError(errors.New("WebSocket can't be used in the init context")))
+		m.throw(errors.New("WebSocket can't be used in the init context"))
 	}
-	s := &socket{m: m, rt: rt, obj: call.This, url: call.Argument(0).String(), listeners: map[string][]sobek.Callable{},
-		next: make(chan func(func() error), 1)}
-	header := http.Header{}
-	if p, ok := call.Argument(2).(*sobek.Object); ok {
-		if h, ok := p.Get("headers").(*sobek.Object); ok {
-			for _, k := range h.Keys() {
-				header.Set(k, h.Get(k).String())
+	u, err := parseURL(call.Argument(0))
+	if err != nil {
+		m.throw(err)
+	}
+	p, err := wsnet.ParseParams(rt, call.Argument(2), wsnet.Browser)
+	if err != nil {
+		m.throw(err)
+	}
+	var protocols []string
+	if v := call.Argument(1); !nullish(v) {
+		if obj, ok := v.(*sobek.Object); ok && obj.ClassName() == "Array" {
+			for _, k := range obj.Keys() {
+				protocols = append(protocols, obj.Get(k).String())
 			}
+		} else {
+			protocols = []string{v.String()}
 		}
+	}
+	jar := p.Jar
+	if jar == nil {
+		jar = m.jars.VU(m.vu)
+	}
+	s := &socket{
+		m: m, obj: call.This, ctx: m.vu.Context(), url: u, binaryType: "blob",
+		next: make(chan func(func() error), 1), done: make(chan struct{}),
 	}
 	s.define()
 
-	ctx := m.vu.Context()
 	enqueue := m.vu.RegisterCallback()
-	start := time.Now()
+	s.started = time.Now()
 	go func() {
-		conn, resp, err := websocket.DefaultDialer.DialContext(ctx, s.url, header)
-		if resp != nil && resp.Body != nil {
-			_ = resp.Body.Close()
+		var h handshake
+		h.conn, h.resp, h.err = m.dialer.Dial(s.ctx, st, s.url, p, jar, protocols)
+		h.took = time.Since(s.started)
+		if h.resp != nil && h.resp.Body != nil {
+			_ = h.resp.Body.Close()
 		}
-		enqueue(func() error {
-			if err != nil {
-				s.state = closed
-				if err := s.emit("error", map[string]any{"type": "error", "error": err.Error()}); err != nil {
-					return err
-				}
-				return s.emit("close", map[string]any{"type": "close", "code": websocket.CloseAbnormalClosure, "reason": ""})
-			}
-			s.conn, s.state, s.started = conn, open, time.Now()
-			s.sample(m.m.connecting, ms(s.started.Sub(start)))
-			s.stopWatch = context.AfterFunc(ctx, func() { _ = conn.Close() })
-			s.next <- m.vu.RegisterCallback()
-			go s.read()
-			return s.emit("open", map[string]any{"type": "open"})
-		})
+		if h.err == nil {
+			// A hard stop closes the connection, also when it comes before
+			// the VU's goroutine takes the socket over.
+			h.stopWatch = context.AfterFunc(s.ctx, func() { _ = h.conn.Close() })
+		}
+		enqueue(func() error { return s.handshakeDone(&h, p.Tags) })
 	}()
 	return nil
 }
 
-// define sets the object's properties and methods.
+// parseURL checks the URL as k6 does.
+func parseURL(v sobek.Value) (string, error) {
+	if nullish(v) {
+		return "", errors.New("WebSocket requires a url")
+	}
+	raw := v.String()
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("WebSocket requires valid url, but got %q which resulted in %w", raw, err)
+	}
+	if u.Scheme != "ws" && u.Scheme != "wss" {
+		return "", fmt.Errorf("WebSocket requires url with scheme ws or wss, but got %q", u.Scheme)
+	}
+	if u.Fragment != "" {
+		return "", fmt.Errorf("WebSocket requires no url fragment, but got %q", u.Fragment)
+	}
+	return u.String(), nil
+}
+
+// handshake is how the opening handshake ended.
+type handshake struct {
+	conn      *websocket.Conn
+	resp      *http.Response
+	err       error
+	took      time.Duration
+	stopWatch func() bool // closes conn at a hard stop
+}
+
+// handshakeDone emits ws_sessions and ws_connecting (whether the handshake
+// succeeded or not, as k6 does), then opens the socket, or closes it with the
+// error.
+func (s *socket) handshakeDone(h *handshake, tags map[string]string) error {
+	m := s.m
+	st := m.vu.State()
+	m.dialer.Count(st)
+	s.em = wsnet.NewEmitter(st, wsnet.Browser, tags, s.url, h.resp, h.conn)
+	s.em.Emit(m.m.Sessions, s.started, 1)
+	s.em.Emit(m.m.Connecting, s.started, wsnet.Ms(h.took))
+	if h.err != nil {
+		s.state = closed
+		close(s.done)
+		if err := s.fire(evError, s.errorEvent(h.err)); err != nil {
+			return err
+		}
+		return s.fire(evClose, s.closeEvent())
+	}
+	s.conn, s.stopWatch = h.conn, h.stopWatch
+	s.protocol = s.conn.Subprotocol()
+	s.extensions = h.resp.Header.Values("Sec-WebSocket-Extensions")
+	s.pings = map[string]time.Time{}
+	m.open[s] = struct{}{}
+	s.conn.SetPingHandler(s.onServerPing)
+	s.conn.SetPongHandler(s.onPong)
+	s.reserve()
+	go s.read()
+	if s.state == closing { // close() was called while connecting
+		s.sendClose()
+		return nil
+	}
+	s.state = open
+	return s.guard(s.fire(evOpen, s.event("open")))
+}
+
+// define sets the socket's properties and methods.
 func (s *socket) define() {
-	rt, obj := s.rt, s.obj
+	rt, obj := s.m.rt, s.obj
 	getter := func(name string, get func() any) {
 		_ = obj.DefineAccessorProperty(name, rt.ToValue(func() any { return get() }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
 	}
-	getter("readyState", func() any { return s.state })
-	getter("url", func() any { return s.url })
-	getter("bufferedAmount", func() any { return 0 })
-	_ = obj.Set("binaryType", "blob")
-	for _, name := range []string{"onopen", "onmessage", "onclose", "onerror", "onping", "onpong"} {
-		_ = obj.Set(name, sobek.Null())
+	method := func(name string, fn any) {
+		_ = obj.DefineDataProperty(name, rt.ToValue(fn), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
 	}
-	_ = obj.Set("send", s.send)
-	_ = obj.Set("close", s.close)
-	_ = obj.Set("ping", func() {
-		if s.conn != nil {
-			_ = s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second))
-		}
-	})
-	_ = obj.Set("addEventListener", func(event string, fn sobek.Value) {
-		if f, ok := sobek.AssertFunction(fn); ok {
-			s.listeners[event] = append(s.listeners[event], f)
-		}
-	})
+	_ = obj.DefineDataProperty("url", rt.ToValue(s.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	getter("readyState", func() any { return s.state })
+	getter("bufferedAmount", func() any { return 0 }) // send writes before it returns
+	getter("protocol", func() any { return s.protocol })
+	getter("extensions", func() any { return s.extensions })
+	_ = obj.DefineAccessorProperty("binaryType", rt.ToValue(func() string { return s.binaryType }),
+		rt.ToValue(func(v string) {
+			if v != "blob" && v != "arraybuffer" {
+				s.m.throw(fmt.Errorf(`unknown binaryType %s, the supported ones are "blob" and "arraybuffer"`, v))
+			}
+			s.binaryType = v
+		}), sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	for i, name := range eventNames {
+		l := &s.listeners[i]
+		prop := "on" + name
+		_ = obj.DefineAccessorProperty(prop,
+			rt.ToValue(func() sobek.Value {
+				if l.on == nil {
+					return sobek.Null()
+				}
+				return rt.ToValue(l.on)
+			}),
+			rt.ToValue(func(v sobek.Value) {
+				if nullish(v) {
+					l.on = nil
+					return
+				}
+				fn, ok := sobek.AssertFunction(v)
+				if !ok {
+					s.m.throw(fmt.Errorf("a value for '%s' should be callable", prop))
+				}
+				l.on = fn
+			}), sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	}
+	method("addEventListener", s.addEventListener)
+	method("send", s.send)
+	method("ping", s.ping)
+	method("close", s.close)
 }
 
-// emit calls on<event> and the event's listeners with an event object; an
-// exception in one is the error (the event loop's, as any script error).
-func (s *socket) emit(event string, fields map[string]any) error {
-	e := s.rt.NewObject()
-	for k, v := range fields {
-		_ = e.Set(k, v)
+// addEventListener adds a listener of one of the six events.
+func (s *socket) addEventListener(event string, handler sobek.Value) {
+	fn, ok := sobek.AssertFunction(handler)
+	if !ok {
+		s.m.throw(fmt.Errorf("handler for event type %q isn't a callable function", event))
 	}
-	handlers := s.listeners[event]
-	if f, ok := sobek.AssertFunction(s.obj.Get("on" + event)); ok {
-		handlers = append([]sobek.Callable{f}, handlers...)
+	for i, name := range eventNames {
+		if name == event {
+			s.listeners[i].list = append(s.listeners[i].list, fn)
+			return
+		}
 	}
-	for _, h := range handlers {
-		if _, err := h(s.obj, e); err != nil {
+	s.m.vu.State().Logger.Warnf("can't add event handler: unknown event type: %s", event)
+}
+
+// fire calls the event's listeners with e; an exception in one is the error.
+func (s *socket) fire(event int, e *sobek.Object) error {
+	l := &s.listeners[event]
+	if l.on != nil {
+		if _, err := l.on(sobek.Undefined(), e); err != nil {
+			return err
+		}
+	}
+	for _, fn := range l.list {
+		if _, err := fn(sobek.Undefined(), e); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// read hands each message, then the close, to the VU's goroutine.
+// event returns an event object of type name.
+func (s *socket) event(name string) *sobek.Object {
+	e := s.m.rt.NewObject()
+	_ = e.Set("type", name)
+	_ = e.Set("target", s.obj)
+	_ = e.Set("timestamp", float64(time.Now().UnixNano())/1e6)
+	return e
+}
+
+func (s *socket) errorEvent(err error) *sobek.Object {
+	e := s.event("error")
+	_ = e.Set("error", err.Error())
+	return e
+}
+
+func (s *socket) closeEvent() *sobek.Object {
+	e := s.event("close")
+	if s.closeCode != 0 {
+		_ = e.Set("code", s.closeCode)
+	}
+	_ = e.Set("reason", s.closeReason)
+	return e
+}
+
+// read hands each message, then the end, to the VU's goroutine; the ping
+// and pong handlers, which ReadMessage calls, hand theirs the same way.
 func (s *socket) read() {
 	for {
 		kind, data, err := s.conn.ReadMessage()
-		enqueue := <-s.next
+		at := time.Now()
 		if err != nil {
-			enqueue(func() error { return s.finish(err) })
+			s.deliver(func() error { return s.finish(err) })
 			return
 		}
-		enqueue(func() error {
-			s.m.vu.State().DataReceived += int64(len(data))
-			s.sample(s.m.m.msgsReceived, 1)
-			var value any = string(data)
-			if kind == websocket.BinaryMessage {
-				value = s.rt.NewArrayBuffer(data)
-			}
-			s.next <- s.m.vu.RegisterCallback()
-			return s.emit("message", map[string]any{"type": "message", "data": value})
-		})
+		if !s.deliver(func() error { return s.message(kind, data, at) }) {
+			return
+		}
 	}
 }
 
-// finish closes the socket and fires the close event.
-func (s *socket) finish(err error) error {
-	code, reason := websocket.CloseNormalClosure, ""
-	var ce *websocket.CloseError
-	var errEvent error
-	if errors.As(err, &ce) {
-		code, reason = ce.Code, ce.Text
-	} else if s.state != closing {
-		errEvent = s.emit("error", map[string]any{"type": "error", "error": err.Error()})
-		code = websocket.CloseAbnormalClosure
+// deliver runs fn on the VU's goroutine in the reserved slot; false once the
+// socket is closed or the VU stopped.
+func (s *socket) deliver(fn func() error) bool {
+	select {
+	case enqueue := <-s.next:
+		enqueue(fn)
+		return true
+	case <-s.done:
+	case <-s.ctx.Done():
 	}
-	s.state = closed
-	if s.stopWatch != nil {
-		s.stopWatch()
-	}
-	_ = s.conn.Close()
-	s.sample(s.m.m.sessions, 1)
-	s.sample(s.m.m.sessionDuration, ms(time.Since(s.started)))
-	if errEvent != nil {
-		return errEvent
-	}
-	return s.emit("close", map[string]any{"type": "close", "code": code, "reason": reason})
+	return false
 }
 
-// send sends a string, or the bytes of an ArrayBuffer or typed array.
-func (s *socket) send(v sobek.Value) {
+// reserve reserves the slot for the reader's next event.
+func (s *socket) reserve() { s.next <- s.m.vu.RegisterCallback() }
+
+// message delivers a text or binary message (dropped once closing, as in
+// k6).
+func (s *socket) message(kind int, data []byte, at time.Time) error {
+	s.reserve()
 	if s.state != open {
-		panic(s.rt.NewGoError(fmt.Errorf("InvalidStateError: the WebSocket is not open (readyState %d)", s.state)))
+		return nil
 	}
-	kind, data := websocket.TextMessage, []byte(nil)
-	switch x := v.Export().(type) {
-	case sobek.ArrayBuffer:
-		kind, data = websocket.BinaryMessage, x.Bytes()
-	case []byte:
-		kind, data = websocket.BinaryMessage, x
+	m := s.m
+	m.dialer.Count(m.vu.State())
+	s.em.Emit(m.m.MsgsReceived, at, 1)
+	e := s.event("message")
+	switch {
+	case kind != websocket.BinaryMessage:
+		_ = e.Set("data", string(data))
+	case s.binaryType == "arraybuffer":
+		_ = e.Set("data", m.rt.NewArrayBuffer(data))
 	default:
-		data = []byte(v.String())
+		_ = e.Set("data", m.blobs.newBlob(data))
 	}
-	if err := s.conn.WriteMessage(kind, data); err != nil {
-		panic(s.rt.NewGoError(err))
-	}
-	s.m.vu.State().DataSent += int64(len(data))
-	s.sample(s.m.m.msgsSent, 1)
+	_ = e.Set("origin", s.url)
+	return s.guard(s.fire(evMessage, e))
 }
 
-// close starts the closing handshake.
-func (s *socket) close(code, reason sobek.Value) {
+// onServerPing answers the server's ping and fires the ping event.
+func (s *socket) onServerPing(data string) error {
+	err := s.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+	s.deliver(func() error {
+		s.reserve()
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+			if lerr := s.fire(evError, s.errorEvent(err)); lerr != nil {
+				return s.guard(lerr)
+			}
+		}
+		return s.guard(s.fire(evPing, s.event("ping")))
+	})
+	return nil
+}
+
+// onPong times the answer to one of our pings (ws_ping) and fires the pong
+// event.
+func (s *socket) onPong(data string) error {
+	at := time.Now()
+	s.deliver(func() error {
+		s.reserve()
+		if sent, ok := s.pings[data]; ok {
+			delete(s.pings, data)
+			s.em.Emit(s.m.m.Ping, at, wsnet.Ms(at.Sub(sent)))
+		} else {
+			s.m.vu.State().Logger.Warnf("received pong for unknown ping ID %s", data)
+		}
+		return s.guard(s.fire(evPong, s.event("pong")))
+	})
+	return nil
+}
+
+// guard closes the socket when a listener threw, and passes the exception on.
+func (s *socket) guard(err error) error {
+	if err != nil && s.state != closed {
+		s.end()
+	}
+	return err
+}
+
+// finish ends the socket when the connection is over: the error event for a
+// close frame with a code other than 1000 and 1001 (or a failed write), then
+// the close event.
+func (s *socket) finish(err error) error {
+	if s.state == closed {
+		return nil
+	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		s.closeCode, s.closeReason = ce.Code, ce.Text
+	}
+	if s.writeErr != nil {
+		err = s.writeErr
+	} else if !websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+		err = nil
+	}
+	s.end()
+	if err != nil {
+		if lerr := s.fire(evError, s.errorEvent(err)); lerr != nil {
+			return lerr
+		}
+	}
+	return s.fire(evClose, s.closeEvent())
+}
+
+// end closes the connection and emits ws_session_duration.
+func (s *socket) end() {
+	s.shut()
+	st := s.m.vu.State()
+	s.m.dialer.Count(st)
+	s.em.Emit(s.m.m.SessionDuration, time.Now(), wsnet.Ms(time.Since(s.started)))
+}
+
+// shut closes the connection and lets the reader go.
+func (s *socket) shut() {
+	s.state = closed
+	s.stopWatch()
+	_ = s.conn.Close()
+	close(s.done)
+	delete(s.m.open, s)
+}
+
+// assertOpen throws k6's InvalidStateError unless the socket is open.
+func (s *socket) assertOpen() {
 	if s.state != open {
-		return
+		s.m.throw(errNotOpen)
 	}
-	c := websocket.CloseNormalClosure
-	if code != nil && !sobek.IsUndefined(code) {
-		c = int(code.ToInteger())
+}
+
+// write writes one frame of the VU's; a failed write closes the connection,
+// and the reader ends the socket with the error.
+func (s *socket) write(kind int, data []byte) {
+	var err error
+	if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
+		err = s.conn.WriteMessage(kind, data)
+	} else {
+		err = s.conn.WriteControl(kind, data, time.Now().Add(writeWait))
 	}
-	r := ""
-	if reason != nil && !sobek.IsUndefined(reason) {
-		r = reason.String()
-	}
-	s.state = closing
-	msg := websocket.FormatCloseMessage(c, r)
-	if err := s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
+	if err != nil {
+		s.writeErr = err
 		_ = s.conn.Close()
 		return
 	}
-	s.sample(s.m.m.msgsSent, 1) // k6 counts the close frame as a message sent
+	s.em.Emit(s.m.m.MsgsSent, time.Now(), 1)
 }
 
-// sample emits one of the ws_* metrics with the VU's tags and the URL.
-func (s *socket) sample(m *metrics.Metric, v float64) {
-	st := s.m.vu.State()
-	st.EmitTagged(m, time.Now(), v, map[string]string{"url": s.url, "status": strconv.Itoa(101)})
+// send sends a string as a text message, an ArrayBuffer, a typed array, a
+// DataView or a Blob as a binary one.
+func (s *socket) send(v sobek.Value) {
+	s.assertOpen()
+	if str, ok := v.Export().(string); ok {
+		s.write(websocket.TextMessage, []byte(str))
+		return
+	}
+	var data []byte
+	ok := false
+	if obj, isObj := v.(*sobek.Object); isObj {
+		data, ok = s.m.blobs.partBytes(obj)
+	}
+	if !ok {
+		s.m.throw(fmt.Errorf("unsupported send type %s", typeName(v)))
+	}
+	s.write(websocket.BinaryMessage, data)
+}
+
+// ping sends a ping, whose pong ws_ping times.
+func (s *socket) ping() {
+	s.assertOpen()
+	id := strconv.Itoa(s.pingCount)
+	s.pingCount++
+	s.pings[id] = time.Now()
+	s.write(websocket.PingMessage, []byte(id))
+}
+
+// close starts the closing handshake with code (1000, or 3000 to 4999) and
+// reason (at most 123 bytes).
+func (s *socket) close(code int, reason string) {
+	if s.state == closing || s.state == closed {
+		return
+	}
+	if code != 0 && code != websocket.CloseNormalClosure && (code < 3000 || code > 4999) {
+		s.m.throw(fmt.Errorf("InvalidAccessError: Failed to execute 'close' on 'WebSocket': "+
+			"The close code must be either 1000, or between 3000 and 4999. %d is neither", code))
+	}
+	if len(reason) > 123 {
+		s.m.throw(errors.New("SyntaxError: Failed to execute 'close' on 'WebSocket': The message must not be greater than 123 bytes"))
+	}
+	if code == 0 {
+		code = websocket.CloseNormalClosure
+	}
+	wasConnecting := s.state == connecting
+	s.state, s.closeCode, s.closeReason = closing, code, reason
+	if !wasConnecting { // else the frame goes once connected
+		s.sendClose()
+	}
+}
+
+// sendClose sends the close frame, and waits a while for the server's.
+func (s *socket) sendClose() {
+	s.write(websocket.CloseMessage, websocket.FormatCloseMessage(s.closeCode, s.closeReason))
+	_ = s.conn.SetReadDeadline(time.Now().Add(writeWait))
+}
+
+// errNotOpen is k6's error for sending on a socket that is not open.
+var errNotOpen = errors.New("InvalidStateError")
+
+func nullish(v sobek.Value) bool {
+	return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v)
 }
