@@ -43,6 +43,7 @@ func (m *Module) newClient(sobek.ConstructorCall) *sobek.Object {
 		"connect":      c.connect,
 		"invoke":       c.invoke,
 		"asyncInvoke":  c.asyncInvoke,
+		"healthCheck":  c.healthCheck,
 		"close":        c.close,
 	})
 	_ = obj.DefineDataPropertySymbol(m.clientKey, m.rt.ToValue(c), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE)

@@ -1,9 +1,9 @@
 // Package grpc is the k6/net/grpc module: a Client that loads service
 // definitions (.proto files through bufbuild/protocompile, protosets, or the
 // server's reflection), connects (plaintext or TLS) and invokes unary methods
-// (invoke, asyncInvoke); a Stream for client, server and bidirectional
-// streaming; the grpc.Status* constants; k6's grpc_req_duration and
-// grpc_streams* metrics. Built on google.golang.org/grpc, with messages as
+// (invoke, asyncInvoke) and checks health (healthCheck); a Stream for client,
+// server and bidirectional streaming; the grpc.Status* and grpc.HealthCheck*
+// constants; k6's grpc_req_duration and grpc_streams* metrics. Built on google.golang.org/grpc, with messages as
 // dynamicpb values that convert to and from JavaScript by the Protobuf JSON
 // mapping, as in k6 (message.go).
 //
@@ -53,7 +53,7 @@ func New(vu modules.VU) modules.Instance {
 	}
 }
 
-// Exports are Client, Stream and the status codes.
+// Exports are Client, Stream, the status codes and the health statuses.
 func (m *Module) Exports() modules.Exports {
 	named := map[string]any{
 		"Client": m.function("Client", m.newClient),
@@ -61,6 +61,9 @@ func (m *Module) Exports() modules.Exports {
 	}
 	for name, code := range statusCodes {
 		named[name] = int(code)
+	}
+	for name, st := range healthStatuses {
+		named[name] = int(st)
 	}
 	return modules.Exports{Named: named}
 }

@@ -1,10 +1,14 @@
 package grpc_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	_ "github.com/minik6/minik6/js/modules/grpc"
 	_ "github.com/minik6/minik6/js/modules/k6"
@@ -163,6 +167,9 @@ func TestReflection(t *testing.T) {
 				}`, addr)
 			require.NoError(t, o.res.Err, o.logText())
 			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console, o.logText())
+			// k6's reflection stream ends by cancellation, whose sample k6
+			// drops: only the invoke has one.
+			assert.Len(t, o.of("grpc_req_duration"), 1)
 		})
 	}
 }
@@ -206,4 +213,49 @@ func TestImportPaths(t *testing.T) {
 	})
 	require.NoError(t, o.res.Err, o.logText())
 	assert.Equal(t, []string{"Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+}
+
+func TestHealthCheck(t *testing.T) {
+	t.Parallel()
+	rg := loadRouteGuide(t)
+	hs := health.NewServer()
+	hs.SetServingStatus("main.RouteGuide", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("down", healthpb.HealthCheckResponse_NOT_SERVING)
+	addr := rg.serve(t, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
+	bare := rg.start(t)
+	o := run(t, strings.ReplaceAll(`import grpc from 'k6/net/grpc';
+		export const options = { iterations: 1 };
+		const client = new grpc.Client();
+		export default () => {
+			console.log([grpc.HealthCheckUnknown, grpc.HealthCheckServing, grpc.HealthCheckNotServing, grpc.HealthCheckServiceUnkown].join(','));
+			try { client.healthCheck(); } catch (e) { console.log(e.message); }
+			client.connect('$ADDR', { plaintext: true });
+			const all = client.healthCheck();
+			console.log('server ' + all.status + ' ' + (all.message.status === grpc.HealthCheckServing));
+			const svc = client.healthCheck('main.RouteGuide');
+			console.log('service ' + svc.status + ' ' + svc.message.status + ' ' + JSON.stringify(svc.error));
+			console.log('down ' + client.healthCheck('down').message.status);
+			const unknown = client.healthCheck('nope');
+			console.log('unknown ' + unknown.status + ' ' + unknown.message + ' ' + unknown.error.message);
+			client.close();
+			client.connect('$BARE', { plaintext: true });
+			const none = client.healthCheck();
+			console.log('no health service ' + none.status + ' ' + none.error.code);
+		}`, "$BARE", bare), addr)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{
+		"0,1,2,3",
+		"no gRPC connection, you must call connect first",
+		"server 0 true",
+		"service 0 1 null",
+		"down 2",
+		"unknown 5 null unknown service",
+		"no health service 12 12",
+	}, o.console)
+	durations := o.of("grpc_req_duration")
+	require.Len(t, durations, 5)
+	tags := durations[4].Tags.Map()
+	assert.Equal(t, "12", tags["status"])
+	assert.Equal(t, "default", tags["scenario"])
+	assert.NotContains(t, tags, "name", "k6 tags the calls it makes on its own with the VU's tags only")
 }
