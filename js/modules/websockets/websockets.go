@@ -13,6 +13,7 @@
 package websockets
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -111,6 +112,8 @@ type socket struct {
 	em         *wsnet.Emitter
 	started    time.Time
 	listeners  [numEvents]listeners
+	protos     [numEvents]*sobek.Object // the events' prototypes, made on first use
+	sendBuf    []byte                   // the bytes of the last text message sent
 	pings      map[string]time.Time
 	pingCount  int
 	writeErr   error // the failed write that closed the connection
@@ -239,7 +242,7 @@ func (s *socket) handshakeDone(h *handshake, tags map[string]string) error {
 		return nil
 	}
 	s.state = open
-	return s.guard(s.fire(evOpen, s.event("open")))
+	return s.guard(s.fire(evOpen, s.event(evOpen)))
 }
 
 // define sets the socket's properties and methods.
@@ -248,7 +251,7 @@ func (s *socket) define() {
 	getter := func(name string, get func() any) {
 		_ = obj.DefineAccessorProperty(name, rt.ToValue(func() any { return get() }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
 	}
-	method := func(name string, fn any) {
+	method := func(name string, fn func(sobek.FunctionCall) sobek.Value) {
 		_ = obj.DefineDataProperty(name, rt.ToValue(fn), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
 	}
 	_ = obj.DefineDataProperty("url", rt.ToValue(s.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
@@ -291,19 +294,22 @@ func (s *socket) define() {
 	method("close", s.close)
 }
 
-// addEventListener adds a listener of one of the six events.
-func (s *socket) addEventListener(event string, handler sobek.Value) {
-	fn, ok := sobek.AssertFunction(handler)
+// addEventListener is addEventListener(event, handler), for one of the six
+// events.
+func (s *socket) addEventListener(call sobek.FunctionCall) sobek.Value {
+	event := call.Argument(0).String()
+	fn, ok := sobek.AssertFunction(call.Argument(1))
 	if !ok {
 		s.m.throw(fmt.Errorf("handler for event type %q isn't a callable function", event))
 	}
 	for i, name := range eventNames {
 		if name == event {
 			s.listeners[i].list = append(s.listeners[i].list, fn)
-			return
+			return sobek.Undefined()
 		}
 	}
 	s.m.vu.State().Logger.Warnf("can't add event handler: unknown event type: %s", event)
+	return sobek.Undefined()
 }
 
 // fire calls the event's listeners with e; an exception in one is the error.
@@ -322,23 +328,35 @@ func (s *socket) fire(event int, e *sobek.Object) error {
 	return nil
 }
 
-// event returns an event object of type name.
-func (s *socket) event(name string) *sobek.Object {
-	e := s.m.rt.NewObject()
-	_ = e.Set("type", name)
-	_ = e.Set("target", s.obj)
+// event returns an event of type ev. Its type and target (and a message's
+// origin) come from the socket's prototype for that type, made once: an
+// event costs its own data and timestamp only.
+func (s *socket) event(ev int) *sobek.Object {
+	rt := s.m.rt
+	proto := s.protos[ev]
+	if proto == nil {
+		proto = rt.NewObject()
+		_ = proto.Set("type", eventNames[ev])
+		_ = proto.Set("target", s.obj)
+		if ev == evMessage {
+			_ = proto.Set("origin", s.url)
+		}
+		s.protos[ev] = proto
+	}
+	e := rt.NewObject()
+	_ = e.SetPrototype(proto)
 	_ = e.Set("timestamp", float64(time.Now().UnixNano())/1e6)
 	return e
 }
 
 func (s *socket) errorEvent(err error) *sobek.Object {
-	e := s.event("error")
+	e := s.event(evError)
 	_ = e.Set("error", err.Error())
 	return e
 }
 
 func (s *socket) closeEvent() *sobek.Object {
-	e := s.event("close")
+	e := s.event(evClose)
 	if s.closeCode != 0 {
 		_ = e.Set("code", s.closeCode)
 	}
@@ -347,16 +365,30 @@ func (s *socket) closeEvent() *sobek.Object {
 }
 
 // read hands each message, then the end, to the VU's goroutine; the ping
-// and pong handlers, which ReadMessage calls, hand theirs the same way.
+// and pong handlers, which reading calls, hand theirs the same way. A message
+// is read into a buffer of the reader's, then copied once: into a string for
+// text, a slice of its own for binary data.
 func (s *socket) read() {
+	var buf bytes.Buffer
 	for {
-		kind, data, err := s.conn.ReadMessage()
+		kind, r, err := s.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		at := time.Now()
 		if err != nil {
 			s.deliver(func() error { return s.finish(err) })
 			return
 		}
-		if !s.deliver(func() error { return s.message(kind, data, at) }) {
+		var text string
+		var data []byte
+		if kind == websocket.TextMessage {
+			text = buf.String()
+		} else {
+			data = bytes.Clone(buf.Bytes())
+		}
+		if !s.deliver(func() error { return s.message(text, data, at) }) {
 			return
 		}
 	}
@@ -378,9 +410,9 @@ func (s *socket) deliver(fn func() error) bool {
 // reserve reserves the slot for the reader's next event.
 func (s *socket) reserve() { s.next <- s.m.vu.RegisterCallback() }
 
-// message delivers a text or binary message (dropped once closing, as in
-// k6).
-func (s *socket) message(kind int, data []byte, at time.Time) error {
+// message delivers a text message, or binary data when data is not nil
+// (dropped once closing, as in k6).
+func (s *socket) message(text string, data []byte, at time.Time) error {
 	s.reserve()
 	if s.state != open {
 		return nil
@@ -388,16 +420,15 @@ func (s *socket) message(kind int, data []byte, at time.Time) error {
 	m := s.m
 	m.dialer.Count(m.vu.State())
 	s.em.Emit(m.m.MsgsReceived, at, 1)
-	e := s.event("message")
+	e := s.event(evMessage)
 	switch {
-	case kind != websocket.BinaryMessage:
-		_ = e.Set("data", string(data))
+	case data == nil:
+		_ = e.Set("data", text)
 	case s.binaryType == "arraybuffer":
 		_ = e.Set("data", m.rt.NewArrayBuffer(data))
 	default:
 		_ = e.Set("data", m.blobs.newBlob(data))
 	}
-	_ = e.Set("origin", s.url)
 	return s.guard(s.fire(evMessage, e))
 }
 
@@ -411,7 +442,7 @@ func (s *socket) onServerPing(data string) error {
 				return s.guard(lerr)
 			}
 		}
-		return s.guard(s.fire(evPing, s.event("ping")))
+		return s.guard(s.fire(evPing, s.event(evPing)))
 	})
 	return nil
 }
@@ -428,7 +459,7 @@ func (s *socket) onPong(data string) error {
 		} else {
 			s.m.vu.State().Logger.Warnf("received pong for unknown ping ID %s", data)
 		}
-		return s.guard(s.fire(evPong, s.event("pong")))
+		return s.guard(s.fire(evPong, s.event(evPong)))
 	})
 	return nil
 }
@@ -507,13 +538,15 @@ func (s *socket) write(kind int, data []byte) {
 	s.em.Emit(s.m.m.MsgsSent, time.Now(), 1)
 }
 
-// send sends a string as a text message, an ArrayBuffer, a typed array, a
-// DataView or a Blob as a binary one.
-func (s *socket) send(v sobek.Value) {
+// send is send(data): a string as a text message; an ArrayBuffer, a typed
+// array, a DataView or a Blob as a binary one.
+func (s *socket) send(call sobek.FunctionCall) sobek.Value {
 	s.assertOpen()
-	if str, ok := v.Export().(string); ok {
-		s.write(websocket.TextMessage, []byte(str))
-		return
+	v := call.Argument(0)
+	if str, ok := v.(sobek.String); ok {
+		s.sendBuf = append(s.sendBuf[:0], str.String()...) // written before send returns
+		s.write(websocket.TextMessage, s.sendBuf)
+		return sobek.Undefined()
 	}
 	var data []byte
 	ok := false
@@ -524,22 +557,29 @@ func (s *socket) send(v sobek.Value) {
 		s.m.throw(fmt.Errorf("unsupported send type %s", typeName(v)))
 	}
 	s.write(websocket.BinaryMessage, data)
+	return sobek.Undefined()
 }
 
-// ping sends a ping, whose pong ws_ping times.
-func (s *socket) ping() {
+// ping is ping(): it sends a ping, whose pong ws_ping times.
+func (s *socket) ping(sobek.FunctionCall) sobek.Value {
 	s.assertOpen()
 	id := strconv.Itoa(s.pingCount)
 	s.pingCount++
 	s.pings[id] = time.Now()
 	s.write(websocket.PingMessage, []byte(id))
+	return sobek.Undefined()
 }
 
-// close starts the closing handshake with code (1000, or 3000 to 4999) and
-// reason (at most 123 bytes).
-func (s *socket) close(code int, reason string) {
+// close is close(code, reason): it starts the closing handshake with code
+// (1000, or 3000 to 4999) and reason (at most 123 bytes).
+func (s *socket) close(call sobek.FunctionCall) sobek.Value {
 	if s.state == closing || s.state == closed {
-		return
+		return sobek.Undefined()
+	}
+	code := int(call.Argument(0).ToInteger())
+	reason := ""
+	if r := call.Argument(1); !sobek.IsUndefined(r) {
+		reason = r.String()
 	}
 	if code != 0 && code != websocket.CloseNormalClosure && (code < 3000 || code > 4999) {
 		s.m.throw(fmt.Errorf("InvalidAccessError: Failed to execute 'close' on 'WebSocket': "+
@@ -556,6 +596,7 @@ func (s *socket) close(code int, reason string) {
 	if !wasConnecting { // else the frame goes once connected
 		s.sendClose()
 	}
+	return sobek.Undefined()
 }
 
 // sendClose sends the close frame, and waits a while for the server's.

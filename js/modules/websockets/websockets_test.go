@@ -311,3 +311,23 @@ func TestHardStopClosesSockets(t *testing.T) {
 	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"every socket is closed after the hard stop")
 }
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	srv := newTLSServer(t)
+	src := `import { WebSocket } from 'k6/websockets';
+		export const options = { iterations: 1, insecureSkipTLSVerify: $SKIP };
+		export default function () {
+			const ws = new WebSocket('$URL/echo');
+			ws.onopen = () => ws.send('over tls');
+			ws.onmessage = (e) => { console.log(e.data); ws.close(); };
+			ws.onerror = (e) => console.log('error ' + e.error);
+		}`
+	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.url)
+	require.NoError(t, o.res.Err, o.logText())
+	require.Len(t, o.console, 1)
+	assert.Contains(t, o.console[0], "error tls: failed to verify certificate: x509:")
+	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.url)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{"over tls"}, o.console)
+}

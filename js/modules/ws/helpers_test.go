@@ -138,8 +138,25 @@ func (s *server) handshakes() []*http.Request {
 func newServer(t testing.TB, respHeader http.Header) *server {
 	t.Helper()
 	s := &server{}
+	srv := httptest.NewServer(s.handler(respHeader))
+	t.Cleanup(srv.Close)
+	s.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+	return s
+}
+
+// newTLSServer is newServer over TLS (wss://), with httptest's certificate.
+func newTLSServer(t testing.TB) *server {
+	t.Helper()
+	s := &server{}
+	srv := httptest.NewTLSServer(s.handler(nil))
+	t.Cleanup(srv.Close)
+	s.url = "wss" + strings.TrimPrefix(srv.URL, "https")
+	return s
+}
+
+func (s *server) handler(respHeader http.Header) http.Handler {
 	up := websocket.Upgrader{EnableCompression: true, Subprotocols: []string{"chat", "superchat"}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.requests = append(s.requests, r)
 		s.mu.Unlock()
@@ -175,8 +192,5 @@ func newServer(t testing.TB, respHeader http.Header) *server {
 				return
 			}
 		}
-	}))
-	t.Cleanup(srv.Close)
-	s.url = "ws" + strings.TrimPrefix(srv.URL, "http")
-	return s
+	})
 }

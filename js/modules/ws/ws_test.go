@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,4 +176,25 @@ func TestHardStopClosesSockets(t *testing.T) {
 	assert.Empty(t, o.of("ws_session_duration"), "no sample after the hard stop")
 	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"every socket is closed after the hard stop")
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	srv := newTLSServer(t)
+	src := `import ws from 'k6/ws';
+		export const options = { iterations: 1, insecureSkipTLSVerify: $SKIP };
+		export default function () {
+			const res = ws.connect('$URL/echo', (socket) => {
+				socket.on('open', () => socket.send('over tls'));
+				socket.on('message', (m) => { console.log(m); socket.close(); });
+			});
+			if (res.error) console.log('error ' + res.error);
+		}`
+	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.url)
+	require.NoError(t, o.res.Err, o.logText())
+	require.Len(t, o.console, 1)
+	assert.Contains(t, o.console[0], "error tls: failed to verify certificate: x509:")
+	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.url)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{"over tls"}, o.console)
 }
