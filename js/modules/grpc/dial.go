@@ -30,8 +30,8 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(d.opts.BlockHostnames) > 0 && d.opts.BlockHostnames.Match(host) {
-		return nil, dialError("hostname (" + host + ") is in a blocked pattern")
+	if pattern, blocked := blockedBy(d.opts.BlockHostnames, host); blocked {
+		return nil, dialError("hostname (" + host + ") is in a blocked pattern (" + pattern + ")")
 	}
 	if to, ok := lookupHosts(d.opts.Hosts, host, port); ok {
 		if host, port, err = net.SplitHostPort(to); err != nil {
@@ -89,6 +89,17 @@ type handshakeError struct{ error }
 
 func (e handshakeError) Unwrap() error   { return e.error }
 func (e handshakeError) Temporary() bool { return false }
+
+// blockedBy returns the blockHostnames pattern host matches (ignoring case),
+// which k6's message names.
+func blockedBy(patterns options.HostnamePatterns, host string) (string, bool) {
+	for _, p := range patterns {
+		if options.HostnamePatterns([]string{p}).Match(host) {
+			return p, true
+		}
+	}
+	return "", false
+}
 
 // preferIPv4 picks the first IPv4 address, else the first one (k6's default
 // DNS policy).

@@ -176,7 +176,7 @@ func TestNetworkOptions(t *testing.T) {
 	require.NoError(t, o.res.Err, o.logText())
 	assert.Equal(t, []string{
 		"Patriots Path, Mendham, NJ 07945, USA",
-		`connection error: desc = "transport: error while dialing: hostname (www.blocked.example) is in a blocked pattern"`,
+		`connection error: desc = "transport: error while dialing: hostname (www.blocked.example) is in a blocked pattern (*.blocked.example)"`,
 		`connection error: desc = "transport: error while dialing: IP (127.0.0.2) is in a blacklisted range (127.0.0.2/32)"`,
 	}, o.console)
 	assert.Less(t, time.Since(start), 10*time.Second, "a blocked host fails at once")

@@ -331,3 +331,34 @@ func TestTLS(t *testing.T) {
 	require.NoError(t, o.res.Err, o.logText())
 	assert.Equal(t, []string{"over tls"}, o.console)
 }
+
+func TestNetworkOptions(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	port := srv.url[strings.LastIndex(srv.url, ":")+1:]
+	o := run(t, strings.ReplaceAll(`import { WebSocket } from 'k6/websockets';
+		export const options = {
+			iterations: 1,
+			hosts: { 'echo.test': '127.0.0.1', 'blocked.test': '127.0.0.2' },
+			blockHostnames: ['*.blocked.example'],
+			blacklistIPs: ['127.0.0.2/32'],
+			userAgent: 'minik6-ws-test',
+		};
+		export default function () {
+			for (const host of ['echo.test', 'www.blocked.example', 'blocked.test']) {
+				const ws = new WebSocket('ws://' + host + ':$PORT/echo');
+				ws.onopen = () => { console.log(host + ' open'); ws.close(); };
+				ws.onerror = (e) => console.log(host + ' ' + e.error);
+			}
+		}`, "$PORT", port), srv.url)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.ElementsMatch(t, []string{
+		"echo.test open",
+		"www.blocked.example hostname (www.blocked.example) is in a blocked pattern (*.blocked.example)",
+		"blocked.test IP (127.0.0.2) is in a blacklisted range (127.0.0.2/32)",
+	}, o.console)
+	reqs := srv.handshakes()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "minik6-ws-test", reqs[0].Header.Get("User-Agent"))
+	assert.Equal(t, "echo.test:"+port, reqs[0].Host)
+}

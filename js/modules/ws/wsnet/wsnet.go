@@ -210,8 +210,10 @@ func (d *Dialer) dial(ctx context.Context, opts *options.Options, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.BlockHostnames) > 0 && opts.BlockHostnames.Match(host) {
-		return nil, errors.New("hostname (" + host + ") is in a blocked pattern")
+	for _, p := range opts.BlockHostnames {
+		if options.HostnamePatterns([]string{p}).Match(host) {
+			return nil, errors.New("hostname (" + host + ") is in a blocked pattern (" + p + ")")
+		}
 	}
 	if to, ok := lookupHosts(opts.Hosts, host, port); ok {
 		if host, port, err = net.SplitHostPort(to); err != nil {
