@@ -91,6 +91,9 @@ func (c *client) connect(addr string, params sobek.Value) bool {
 		}
 		opts = append(opts, grpc.WithTransportCredentials(finalTLS{credentials.NewTLS(conf)}))
 	}
+	if p.authority != "" {
+		opts = append(opts, grpc.WithAuthority(p.authority))
+	}
 	if ua := st.Options.UserAgent; ua.Valid {
 		opts = append(opts, grpc.WithUserAgent(ua.String))
 	}

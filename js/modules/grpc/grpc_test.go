@@ -259,3 +259,25 @@ func TestHealthCheck(t *testing.T) {
 	assert.Equal(t, "default", tags["scenario"])
 	assert.NotContains(t, tags, "name", "k6 tags the calls it makes on its own with the VU's tags only")
 }
+
+func TestConnectAuthority(t *testing.T) {
+	t.Parallel()
+	rg := loadRouteGuide(t)
+	addr := rg.start(t)
+	o := run(t, `import grpc from 'k6/net/grpc';
+		export const options = { iterations: 1 };
+		const client = new grpc.Client();
+		client.load([], 'route_guide.proto');
+		export default () => {
+			try { client.connect('$ADDR', { plaintext: true, authority: 1 }); } catch (e) { console.log(e.message); }
+			client.connect('$ADDR', { plaintext: true, authority: 'conn.authority.test' });
+			const res = client.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 },
+				{ metadata: { 'x-my-header': 'a' } });
+			console.log(res.status);
+		}`, addr)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{"invalid grpc.connect() parameters: invalid authority value: '1', it needs to be a string", "0"}, o.console)
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	assert.Equal(t, []string{"conn.authority.test"}, rg.lastMD.Get(":authority"))
+}

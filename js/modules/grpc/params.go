@@ -29,6 +29,7 @@ type connectParams struct {
 	maxReceiveSize int64
 	maxSendSize    int64
 	tls            *tlsParams
+	authority      string
 }
 
 // tlsParams are connect()'s tls param: a client certificate and the CAs to
@@ -81,6 +82,11 @@ func (m *Module) parseConnectParams(v sobek.Value) (*connectParams, error) {
 		case "tls":
 			if p.tls, err = parseTLSParam(x); err != nil {
 				return nil, err
+			}
+		case "authority":
+			var ok bool
+			if p.authority, ok = x.(string); !ok {
+				return nil, fmt.Errorf("invalid authority value: '%#v', it needs to be a string", x)
 			}
 		default:
 			return nil, fmt.Errorf("unknown connect param: %q", k)
