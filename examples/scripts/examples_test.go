@@ -208,6 +208,16 @@ var examples = map[string]example{
 			assert.Equal(t, map[string]int{"alice": 3, "bob": 3, "carol": 3}, logins)
 		},
 	},
+	"webcrypto.js": {
+		check: func(t *testing.T, res minik6test.Result, _ *minik6test.Target) {
+			assert.Equal(t, []string{
+				"sha-256: 6eccfd3b41d042528f50d5f3ce65deee2c23bf1fdf325b964f48d1fb26d14905",
+				`aes-gcm: 26 bytes decrypt to "Hello, k6!"`,
+				"ecdsa: 64-byte signature, valid: true",
+				"exporting the private key: InvalidAccessError",
+			}, res.Console)
+		},
+	},
 }
 
 // TestExamples runs every script of this folder against a local target and
