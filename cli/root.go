@@ -36,6 +36,7 @@ import (
 	_ "github.com/minik6/minik6/output/cloud"
 	_ "github.com/minik6/minik6/output/collector"
 	_ "github.com/minik6/minik6/output/csv"
+	_ "github.com/minik6/minik6/output/dashboard"
 	_ "github.com/minik6/minik6/output/json"
 )
 
@@ -71,7 +72,7 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code i
 	root.SetArgs(args)
 	root.AddCommand(newRunCommand(env, stdout, stderr), newArchiveCommand(env, stderr), newCloudCommand(env, stdout, stderr),
 		newInspectCommand(env, stdout, stderr), newNewCommand(stdout), newSummaryCommand(env, stdout, stderr),
-		newCollectCommand(env, stdout, stderr), newVersionCommand(stdout))
+		newCollectCommand(env, stdout, stderr), newReportCommand(stderr), newVersionCommand(stdout))
 	err := root.Execute()
 	if err == nil {
 		return 0

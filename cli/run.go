@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -130,6 +132,15 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 	}
 	if len(rf.out) == 0 && env["K6_OUT"] != "" {
 		rf.out = []string{env["K6_OUT"]} // the flag wins over the variable, as in k6
+	}
+	if v := env["K6_WEB_DASHBOARD"]; v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fail(exitcode.Errorf(exitcode.InvalidConfig, "K6_WEB_DASHBOARD=%q: want true or false", v))
+		}
+		if on && !slices.ContainsFunc(rf.out, func(o string) bool { return strings.HasPrefix(o, "web-dashboard") }) {
+			rf.out = append(rf.out, "web-dashboard")
+		}
 	}
 	for _, spec := range rf.out {
 		if _, _, err := output.Parse(spec); err != nil {

@@ -55,6 +55,7 @@ type Output struct {
 	instance string
 	about    metrics.State
 	stop     func(cause error)
+	release  func([]metrics.Sample)
 
 	start   time.Time
 	done    chan struct{}
@@ -63,8 +64,9 @@ type Output struct {
 }
 
 var (
-	_ output.TestReceiver = (*Output)(nil)
-	_ output.RunStopper   = (*Output)(nil)
+	_ output.TestReceiver  = (*Output)(nil)
+	_ output.RunStopper    = (*Output)(nil)
+	_ output.BatchRecycler = (*Output)(nil)
 )
 
 // New builds the output from its argument, the collector's base URL.
@@ -153,8 +155,16 @@ func (o *Output) loop() {
 	}
 }
 
-// AddSamples does nothing: the engine has aggregated them already.
-func (o *Output) AddSamples([]metrics.Sample) {}
+// SetBatchDone: the output does not keep the batches it is given.
+func (o *Output) SetBatchDone(done func([]metrics.Sample)) { o.release = done }
+
+// AddSamples does nothing with the samples: the engine has aggregated them
+// already.
+func (o *Output) AddSamples(batch []metrics.Sample) {
+	if o.release != nil {
+		o.release(batch)
+	}
+}
 
 // Stop ends the periodic pushes and pushes the final state, retrying.
 func (o *Output) Stop() error {

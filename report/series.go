@@ -1,0 +1,268 @@
+// Package report makes minik6's HTML report and the web dashboard's page: the
+// end-of-test numbers (from a metrics engine's summary), the thresholds and
+// checks, and charts over time (from a [Recorder] fed with the run's samples)
+// drawn as inline SVG, so that one self-contained file opens offline, prints
+// on A4 and compares two runs side by side.
+package report
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/minik6/minik6/metrics"
+)
+
+// Recorder aggregates samples into periods of time, in memory that grows with
+// the number of periods only: per period, the VUs, the request and iteration
+// counts, the request latency's histogram, failures, checks and data, and per
+// scenario its iterations and request latency. Safe for concurrent use.
+type Recorder struct {
+	period time.Duration
+
+	mu      sync.Mutex
+	start   time.Time
+	buckets []*bucket
+}
+
+type bucket struct {
+	vus             float64
+	vusSeen         bool
+	reqs, iters     float64
+	sent, received  float64
+	latency         *metrics.TrendSink
+	failed, checks  metrics.RateSink
+	scenarioIters   map[string]float64
+	scenarioLatency map[string]*metrics.TrendSink
+}
+
+// NewRecorder returns a recorder with periods of the given length, starting
+// at start.
+func NewRecorder(start time.Time, period time.Duration) *Recorder {
+	if period <= 0 {
+		period = 10 * time.Second
+	}
+	return &Recorder{period: period, start: start}
+}
+
+// Period is the length of the recorder's periods.
+func (r *Recorder) Period() time.Duration { return r.period }
+
+// Add aggregates a batch of samples.
+func (r *Recorder) Add(batch []metrics.Sample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range batch {
+		s := &batch[i]
+		if s.Metric == nil {
+			continue
+		}
+		b := r.bucketLocked(s.Time)
+		if b == nil {
+			continue
+		}
+		switch s.Metric.Name {
+		case metrics.VUsName:
+			b.vus, b.vusSeen = s.Value, true
+		case metrics.HTTPReqsName:
+			b.reqs += s.Value
+		case metrics.IterationsName:
+			b.iters += s.Value
+			if scenario, _ := s.Tags.Get(metrics.TagScenario); scenario != "" {
+				if b.scenarioIters == nil {
+					b.scenarioIters = make(map[string]float64)
+				}
+				b.scenarioIters[scenario] += s.Value
+			}
+		case metrics.DataSentName:
+			b.sent += s.Value
+		case metrics.DataReceivedName:
+			b.received += s.Value
+		case metrics.HTTPReqDurationName:
+			if b.latency == nil {
+				b.latency = metrics.NewTrendSink()
+			}
+			b.latency.Add(s.Value)
+			if scenario, _ := s.Tags.Get(metrics.TagScenario); scenario != "" {
+				if b.scenarioLatency == nil {
+					b.scenarioLatency = make(map[string]*metrics.TrendSink)
+				}
+				t := b.scenarioLatency[scenario]
+				if t == nil {
+					t = metrics.NewTrendSink()
+					b.scenarioLatency[scenario] = t
+				}
+				t.Add(s.Value)
+			}
+		case metrics.HTTPReqFailedName:
+			b.failed.Add(s.Value)
+		case metrics.ChecksName:
+			b.checks.Add(s.Value)
+		}
+	}
+}
+
+// bucketLocked returns the period of time t, nil for a time before the start
+// or absurdly far after it.
+func (r *Recorder) bucketLocked(t time.Time) *bucket {
+	if t.IsZero() {
+		return nil
+	}
+	i := int(t.Sub(r.start) / r.period)
+	if i < 0 || i > 1<<20 {
+		return nil
+	}
+	for len(r.buckets) <= i {
+		r.buckets = append(r.buckets, &bucket{})
+	}
+	return r.buckets[i]
+}
+
+// coarsen joins every factor periods into one.
+func (r *Recorder) coarsen(factor int) {
+	if factor <= 1 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*bucket
+	for i, b := range r.buckets {
+		if i%factor == 0 {
+			out = append(out, &bucket{})
+		}
+		out[len(out)-1].merge(b)
+	}
+	r.buckets = out
+	r.period *= time.Duration(factor)
+}
+
+// merge adds o, a later period, to b.
+func (b *bucket) merge(o *bucket) {
+	if o.vusSeen {
+		b.vus, b.vusSeen = o.vus, true
+	}
+	b.reqs += o.reqs
+	b.iters += o.iters
+	b.sent += o.sent
+	b.received += o.received
+	b.latency = mergeTrend(b.latency, o.latency)
+	b.failed.Merge(&o.failed)
+	b.checks.Merge(&o.checks)
+	for n, v := range o.scenarioIters {
+		if b.scenarioIters == nil {
+			b.scenarioIters = make(map[string]float64)
+		}
+		b.scenarioIters[n] += v
+	}
+	for n, t := range o.scenarioLatency {
+		if b.scenarioLatency == nil {
+			b.scenarioLatency = make(map[string]*metrics.TrendSink)
+		}
+		b.scenarioLatency[n] = mergeTrend(b.scenarioLatency[n], t)
+	}
+}
+
+func mergeTrend(into, from *metrics.TrendSink) *metrics.TrendSink {
+	if from == nil {
+		return into
+	}
+	if into == nil {
+		into = metrics.NewTrendSink()
+	}
+	into.Merge(from)
+	return into
+}
+
+// Series are a run's values over time, one point per period.
+type Series struct {
+	// Period is the length of a period; Times are the ends of the periods,
+	// from the start of the run.
+	Period time.Duration
+	Times  []time.Duration
+	// VUs at the end of each period (carried over a period without a sample).
+	VUs []float64
+	// Requests and Iterations are per second over each period; Sent and
+	// Received in bytes per second.
+	Requests, Iterations, Sent, Received []float64
+	// Latency holds http_req_duration's percentiles per period, in ms: p50,
+	// p90, p95 and p99 (NaN for a period without requests).
+	Latency map[string][]float64
+	// Failed and Checks are the share of failed requests and of passed
+	// checks per period (NaN without any).
+	Failed, Checks []float64
+	// Scenarios are the named scenarios' iterations per second and p95
+	// request latency per period, by scenario name.
+	ScenarioIterations map[string][]float64
+	ScenarioLatencyP95 map[string][]float64
+}
+
+// LatencyPercentiles are the percentiles the charts draw.
+var LatencyPercentiles = []string{"p50", "p90", "p95", "p99"}
+
+// Series returns what the recorder holds, as series.
+func (r *Recorder) Series() Series {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sec := r.period.Seconds()
+	s := Series{
+		Period: r.period, Latency: make(map[string][]float64),
+		ScenarioIterations: make(map[string][]float64), ScenarioLatencyP95: make(map[string][]float64),
+	}
+	names := map[string]bool{}
+	for _, b := range r.buckets {
+		for n := range b.scenarioIters {
+			names[n] = true
+		}
+		for n := range b.scenarioLatency {
+			names[n] = true
+		}
+	}
+	vus := 0.0
+	for i, b := range r.buckets {
+		s.Times = append(s.Times, time.Duration(i+1)*r.period)
+		if b.vusSeen {
+			vus = b.vus
+		}
+		s.VUs = append(s.VUs, vus)
+		s.Requests = append(s.Requests, b.reqs/sec)
+		s.Iterations = append(s.Iterations, b.iters/sec)
+		s.Sent = append(s.Sent, b.sent/sec)
+		s.Received = append(s.Received, b.received/sec)
+		for _, p := range LatencyPercentiles {
+			s.Latency[p] = append(s.Latency[p], percentile(b.latency, p))
+		}
+		s.Failed = append(s.Failed, rate(&b.failed))
+		s.Checks = append(s.Checks, rate(&b.checks))
+		for n := range names {
+			s.ScenarioIterations[n] = append(s.ScenarioIterations[n], b.scenarioIters[n]/sec)
+			s.ScenarioLatencyP95[n] = append(s.ScenarioLatencyP95[n], percentile(b.scenarioLatency[n], "p95"))
+		}
+	}
+	return s
+}
+
+// ScenarioNames returns the series' scenario names, sorted.
+func (s Series) ScenarioNames() []string {
+	names := make([]string, 0, len(s.ScenarioIterations))
+	for n := range s.ScenarioIterations {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func percentile(t *metrics.TrendSink, p string) float64 {
+	if t == nil || t.IsEmpty() {
+		return math.NaN()
+	}
+	q := map[string]float64{"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}[p]
+	return t.P(q)
+}
+
+func rate(r *metrics.RateSink) float64 {
+	if r.Total == 0 {
+		return math.NaN()
+	}
+	return r.Rate()
+}
