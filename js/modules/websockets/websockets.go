@@ -386,7 +386,7 @@ func (s *socket) read() {
 		if kind == websocket.TextMessage {
 			text = buf.String()
 		} else {
-			data = bytes.Clone(buf.Bytes())
+			data = append(make([]byte, 0, buf.Len()), buf.Bytes()...)
 		}
 		if !s.deliver(func() error { return s.message(text, data, at) }) {
 			return
@@ -411,7 +411,7 @@ func (s *socket) deliver(fn func() error) bool {
 func (s *socket) reserve() { s.next <- s.m.vu.RegisterCallback() }
 
 // message delivers a text message, or binary data when data is not nil
-// (dropped once closing, as in k6).
+// (empty data included; dropped once closing, as in k6).
 func (s *socket) message(text string, data []byte, at time.Time) error {
 	s.reserve()
 	if s.state != open {

@@ -57,6 +57,7 @@ func TestBinaryTypeAndSendTypes(t *testing.T) {
 				new Uint8Array([9, 8, 7, 6, 5]).subarray(1, 3),
 				new DataView(new Uint8Array([4, 5, 6]).buffer, 1),
 				new Blob(['bl', new Uint8Array([111, 98])]),
+				new ArrayBuffer(0),
 			];
 			const got = [];
 			ws.onopen = () => {
@@ -88,7 +89,7 @@ func TestBinaryTypeAndSendTypes(t *testing.T) {
 		`GoError: unknown binaryType nodebuffer, the supported ones are "blob" and "arraybuffer"`,
 		"GoError: unsupported send type number",
 		"GoError: unsupported send type Object",
-		"string:text blob:1,2,3 blob:8,7 blob:5,6 blob:98,108,111,98",
+		"string:text blob:1,2,3 blob:8,7 blob:5,6 blob:98,108,111,98 blob:",
 		"now true 7",
 	}, o.console)
 }
