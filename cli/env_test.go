@@ -154,3 +154,13 @@ func TestNew(t *testing.T) {
 	assert.Equal(t, 104, code)
 	assert.Contains(t, stderr, "want one of minimal, protocol")
 }
+
+// minik6 --version and minik6 version print the version as k6 prints its own.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		code, stdout, stderr := command(t, t.TempDir(), nil, args...)
+		require.Equal(t, 0, code, stderr)
+		assert.Regexp(t, `^minik6 v\S+ \(go1\.\d+\.\d+, \w+/\w+\)\n$`, stdout, args)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -66,7 +67,9 @@ func Run(args []string, env map[string]string, stdout, stderr io.Writer) (code i
 		Long:          "minik6 runs k6 test scripts: same scripts, same answers, less CPU and memory.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       fullVersion(),
 	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n") // minik6 --version, as k6 --version
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -103,13 +106,19 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
+// fullVersion is the version as k6 prints its own: "v0.1.0 (go1.26.8,
+// linux/amd64)".
+func fullVersion() string {
+	return fmt.Sprintf("v%s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func newVersionCommand(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "print minik6's version",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			fmt.Fprintf(stdout, "minik6 v%s\n", version)
+			fmt.Fprintf(stdout, "minik6 %s\n", fullVersion())
 		},
 	}
 }
