@@ -26,6 +26,7 @@ type timer struct {
 	fn       sobek.Callable
 	args     []sobek.Value
 	interval time.Duration // 0 for setTimeout
+	due      time.Time     // when it fires next
 }
 
 func newTimers(vu *VU, loop *eventLoop) *timers {
@@ -62,6 +63,7 @@ func (ts *timers) set(call sobek.FunctionCall, repeat bool) sobek.Value {
 	}
 	loop := ts.loop
 	task := loopTask{epoch: loop.reserve(), timer: tm}
+	tm.due = time.Now().Add(delay)
 	tm.t = time.AfterFunc(delay, func() { loop.enqueue(task) })
 	ts.pending[tm.id] = tm
 	return rt.ToValue(tm.id)
@@ -95,8 +97,16 @@ func (ts *timers) run(tm *timer) error {
 		return err
 	}
 	if tm.interval > 0 && ts.pending[tm.id] == tm {
+		// The next tick is due an interval after this one was, not after its
+		// callback ended: a 10 ms interval fires 100 times a second. A tick
+		// already late fires at once, and missed ones are not made up.
 		ts.loop.pending++
-		tm.t.Reset(tm.interval)
+		tm.due = tm.due.Add(tm.interval)
+		wait := time.Until(tm.due)
+		if wait < 0 {
+			tm.due, wait = time.Now(), 0
+		}
+		tm.t.Reset(wait)
 	}
 	return nil
 }
