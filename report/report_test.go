@@ -60,9 +60,9 @@ func TestRecorderSeries(t *testing.T) {
 
 func TestFromJSONRefusesOtherFiles(t *testing.T) {
 	for doc, want := range map[string]string{
-		"":                                        "no samples",
-		`{"type":"Other"}`:                        `type "Other"`,
-		"{":                                       "line 1",
+		"":                 "no samples",
+		`{"type":"Other"}`: `type "Other"`,
+		"{":                "line 1",
 		`{"type":"Point","metric":"x","data":{}}`: `a sample of "x" before`,
 	} {
 		_, err := FromJSON(strings.NewReader(doc), "t", 0)
