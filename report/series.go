@@ -24,6 +24,7 @@ type Recorder struct {
 	mu      sync.Mutex
 	start   time.Time
 	buckets []*bucket
+	kinds   []kind // by metric index
 }
 
 type bucket struct {
@@ -33,7 +34,7 @@ type bucket struct {
 	sent, received  float64
 	latency         *metrics.TrendSink
 	failed, checks  metrics.RateSink
-	scenarioIters   map[string]float64
+	scenarioIters   map[string]*float64
 	scenarioLatency map[string]*metrics.TrendSink
 }
 
@@ -49,42 +50,105 @@ func NewRecorder(start time.Time, period time.Duration) *Recorder {
 // Period is the length of the recorder's periods.
 func (r *Recorder) Period() time.Duration { return r.period }
 
-// Add aggregates a batch of samples.
+// kind is what the recorder does with a metric's samples.
+type kind uint8
+
+const (
+	kindUnknown kind = iota // not looked at yet
+	kindIgnored
+	kindVUs
+	kindRequests
+	kindIterations
+	kindSent
+	kindReceived
+	kindLatency
+	kindFailed
+	kindChecks
+)
+
+var kinds = map[string]kind{
+	metrics.VUsName: kindVUs, metrics.HTTPReqsName: kindRequests, metrics.IterationsName: kindIterations,
+	metrics.DataSentName: kindSent, metrics.DataReceivedName: kindReceived, metrics.HTTPReqDurationName: kindLatency,
+	metrics.HTTPReqFailedName: kindFailed, metrics.ChecksName: kindChecks,
+}
+
+// kindOf returns what to do with m's samples, looked up by name once per
+// metric.
+func (r *Recorder) kindOf(m *metrics.Metric) kind {
+	i := m.Index()
+	if i < len(r.kinds) && r.kinds[i] != kindUnknown {
+		return r.kinds[i]
+	}
+	for len(r.kinds) <= i {
+		r.kinds = append(r.kinds, kindUnknown)
+	}
+	k, ok := kinds[m.Name]
+	if !ok {
+		k = kindIgnored
+	}
+	r.kinds[i] = k
+	return k
+}
+
+// Add aggregates a batch of samples. A sample costs a slice lookup of its
+// metric and, while the samples stay in one period, a comparison of times.
 func (r *Recorder) Add(batch []metrics.Sample) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var b *bucket
+	var lo, hi int64 // b's period, in unix ns
+	// Samples share tag sets: the scenario of the last set, and the counter
+	// of its iterations in b, are kept at hand.
+	var lastTags *metrics.TagSet
+	var scenario string
+	var iters *float64
+	scenarioOf := func(t *metrics.TagSet) string {
+		if t != lastTags {
+			lastTags, iters = t, nil
+			scenario, _ = t.Get(metrics.TagScenario)
+		}
+		return scenario
+	}
 	for i := range batch {
 		s := &batch[i]
 		if s.Metric == nil {
 			continue
 		}
-		b := r.bucketLocked(s.Time)
-		if b == nil {
+		k := r.kindOf(s.Metric)
+		if k == kindIgnored {
 			continue
 		}
-		switch s.Metric.Name {
-		case metrics.VUsName:
-			b.vus, b.vusSeen = s.Value, true
-		case metrics.HTTPReqsName:
-			b.reqs += s.Value
-		case metrics.IterationsName:
-			b.iters += s.Value
-			if scenario, _ := s.Tags.Get(metrics.TagScenario); scenario != "" {
-				if b.scenarioIters == nil {
-					b.scenarioIters = make(map[string]float64)
-				}
-				b.scenarioIters[scenario] += s.Value
+		if at := s.Time.UnixNano(); b == nil || at < lo || at >= hi {
+			if b = r.bucketLocked(s.Time); b == nil {
+				continue
 			}
-		case metrics.DataSentName:
+			lo = r.start.Add(time.Duration(at-r.start.UnixNano()) / r.period * r.period).UnixNano()
+			hi = lo + int64(r.period)
+			iters = nil
+		}
+		switch k {
+		case kindVUs:
+			b.vus, b.vusSeen = s.Value, true
+		case kindRequests:
+			b.reqs += s.Value
+		case kindIterations:
+			b.iters += s.Value
+			if sc := scenarioOf(s.Tags); sc != "" {
+				if iters == nil {
+					iters = b.scenarioCounter(sc)
+				}
+				*iters += s.Value
+			}
+		case kindSent:
 			b.sent += s.Value
-		case metrics.DataReceivedName:
+		case kindReceived:
 			b.received += s.Value
-		case metrics.HTTPReqDurationName:
+		case kindLatency:
 			if b.latency == nil {
 				b.latency = metrics.NewTrendSink()
 			}
 			b.latency.Add(s.Value)
-			if scenario, _ := s.Tags.Get(metrics.TagScenario); scenario != "" {
+			if scenario := scenarioOf(s.Tags); scenario != "" {
 				if b.scenarioLatency == nil {
 					b.scenarioLatency = make(map[string]*metrics.TrendSink)
 				}
@@ -95,12 +159,25 @@ func (r *Recorder) Add(batch []metrics.Sample) {
 				}
 				t.Add(s.Value)
 			}
-		case metrics.HTTPReqFailedName:
+		case kindFailed:
 			b.failed.Add(s.Value)
-		case metrics.ChecksName:
+		case kindChecks:
 			b.checks.Add(s.Value)
 		}
 	}
+}
+
+// scenarioCounter returns the counter of a scenario's iterations in b.
+func (b *bucket) scenarioCounter(scenario string) *float64 {
+	if b.scenarioIters == nil {
+		b.scenarioIters = make(map[string]*float64)
+	}
+	c := b.scenarioIters[scenario]
+	if c == nil {
+		c = new(float64)
+		b.scenarioIters[scenario] = c
+	}
+	return c
 }
 
 // bucketLocked returns the period of time t, nil for a time before the start
@@ -150,10 +227,7 @@ func (b *bucket) merge(o *bucket) {
 	b.failed.Merge(&o.failed)
 	b.checks.Merge(&o.checks)
 	for n, v := range o.scenarioIters {
-		if b.scenarioIters == nil {
-			b.scenarioIters = make(map[string]float64)
-		}
-		b.scenarioIters[n] += v
+		*b.scenarioCounter(n) += *v
 	}
 	for n, t := range o.scenarioLatency {
 		if b.scenarioLatency == nil {
@@ -235,7 +309,11 @@ func (r *Recorder) Series() Series {
 		s.Failed = append(s.Failed, rate(&b.failed))
 		s.Checks = append(s.Checks, rate(&b.checks))
 		for n := range names {
-			s.ScenarioIterations[n] = append(s.ScenarioIterations[n], b.scenarioIters[n]/sec)
+			iters := 0.0
+			if c := b.scenarioIters[n]; c != nil {
+				iters = *c
+			}
+			s.ScenarioIterations[n] = append(s.ScenarioIterations[n], iters/sec)
 			s.ScenarioLatencyP95[n] = append(s.ScenarioLatencyP95[n], percentile(b.scenarioLatency[n], "p95"))
 		}
 	}
