@@ -30,6 +30,7 @@ type hop struct {
 	status      int
 	proto       string
 	tlsVersion  string
+	tls         *tls.ConnectionState
 	err         *reqError
 	timings     timings
 	end         time.Time
@@ -247,7 +248,7 @@ func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer,
 	}
 	h.status, h.proto = resp.StatusCode, resp.Proto
 	if resp.TLS != nil {
-		h.tlsVersion = tlsVersionName(resp.TLS.Version)
+		h.tlsVersion, h.tls = tlsVersionName(resp.TLS.Version), resp.TLS
 	}
 	if a := tr.remote.Load(); a != nil {
 		h.remoteIP = m.ipString(a.IP)

@@ -125,7 +125,7 @@ func TestRequestsAndResponses(t *testing.T) {
 			console.log([r.status, r.status_text, r.proto, r.remote_ip, typeof r.remote_port, r.tls_version, r.error, r.error_code, r.ocsp.status, r.request.method].join('|'));
 			console.log(Object.keys(r.timings).sort().join(','));
 			r.extra = 1; console.log(r.extra + ' ' + Object.keys(r).includes('status'));`,
-			[]string{"200|200 OK|HTTP/1.1|127.0.0.1|number||" + "|0|unknown|GET", "blocked,connecting,duration,looking_up,receiving,sending,tls_handshaking,waiting", "1 true"}},
+			[]string{"200|200 OK|HTTP/1.1|127.0.0.1|number||" + "|0||GET", "blocked,connecting,duration,looking_up,receiving,sending,tls_handshaking,waiting", "1 true"}},
 		{"asyncRequest", "", `
 			http.asyncRequest('GET', B + '/get').then((r) => console.log('async ' + r.status));`,
 			[]string{"async 200"}},

@@ -42,8 +42,8 @@ var errCodeStrings = func() [700]string {
 
 // tagKey is everything a request's tag set depends on.
 type tagKey struct {
-	base                                                                 *metrics.TagSet
-	method, url, name, status, proto, errCode, expected, tls, errMsg, ip string
+	base                                                                       *metrics.TagSet
+	method, url, name, status, proto, errCode, expected, tls, ocsp, errMsg, ip string
 }
 
 // tagCache keeps the last request's tag set: a VU that requests the same URL
@@ -108,14 +108,18 @@ func (m *Module) tagSet(st *runner.VUState, r *request, h *hop) *metrics.TagSet 
 	if h.tlsVersion != "" && sys.Has("tls_version") {
 		k.tls = h.tlsVersion
 	}
-	if h.remoteIP != "" && st.SystemTags != nil && sys.Has("ip") {
+	// ip and ocsp_status are not default tags: a nil set (all tags) leaves them out
+	if h.tls != nil && sys != nil && sys.Has("ocsp_status") {
+		k.ocsp = parseOCSP(h.tls).status
+	}
+	if h.remoteIP != "" && sys != nil && sys.Has("ip") {
 		k.ip = h.remoteIP
 	}
 	c := &m.tags
 	if c.set != nil && c.key == k && sameTags(c.user, r.tags) {
 		return c.set
 	}
-	tags := make([]metrics.Tag, 0, 11+len(r.tags))
+	tags := make([]metrics.Tag, 0, 12+len(r.tags))
 	add := func(key, v string) {
 		if v != "" {
 			tags = append(tags, metrics.Tag{Key: key, Value: v})
@@ -132,6 +136,7 @@ func (m *Module) tagSet(st *runner.VUState, r *request, h *hop) *metrics.TagSet 
 	add("error", k.errMsg)
 	add("expected_response", k.expected)
 	add("tls_version", k.tls)
+	add("ocsp_status", k.ocsp)
 	add("ip", k.ip)
 	tags = append(tags, r.tags...)
 	set := k.base.Merge(metrics.NewTagSetFromTags(tags...))

@@ -105,15 +105,17 @@ func (m *Module) makeExports() modules.Exports {
 		"setResponseCallback":       m.setResponseCallback,
 		"cookieJar":                 m.cookieJarFn,
 		"CookieJar":                 m.newCookieJarCtor(),
-		"OCSP_STATUS_GOOD":          "good",
-		"OCSP_STATUS_REVOKED":       "revoked",
-		"OCSP_STATUS_UNKNOWN":       "unknown",
-		"OCSP_STATUS_SERVER_FAILED": "server_failed",
-		"OCSP_REASON_UNSPECIFIED":   "unspecified",
+		"OCSP_STATUS_GOOD":          ocspGood,
+		"OCSP_STATUS_REVOKED":       ocspRevoked,
+		"OCSP_STATUS_UNKNOWN":       ocspUnknown,
+		"OCSP_STATUS_SERVER_FAILED": ocspServerFailed,
 		"TLS_1_0":                   "tls1.0",
 		"TLS_1_1":                   "tls1.1",
 		"TLS_1_2":                   "tls1.2",
 		"TLS_1_3":                   "tls1.3",
+	}
+	for _, reason := range ocspReasons {
+		named["OCSP_REASON_"+strings.ToUpper(reason)] = reason
 	}
 	return modules.Exports{Named: named}
 }

@@ -174,13 +174,14 @@ func (r *response) Get(key string) sobek.Value {
 		_ = t.Set("receiving", tm.receiving)
 		v = t
 	case "ocsp":
+		info := parseOCSP(res.tls)
 		o := rt.NewObject()
-		_ = o.Set("produced_at", 0)
-		_ = o.Set("this_update", 0)
-		_ = o.Set("next_update", 0)
-		_ = o.Set("revocation_reason", "")
-		_ = o.Set("revoked_at", 0)
-		_ = o.Set("status", "unknown")
+		_ = o.Set("produced_at", info.producedAt)
+		_ = o.Set("this_update", info.thisUpdate)
+		_ = o.Set("next_update", info.nextUpdate)
+		_ = o.Set("revocation_reason", info.reason)
+		_ = o.Set("revoked_at", info.revokedAt)
+		_ = o.Set("status", info.status)
 		v = o
 	case "request":
 		v = r.request()
