@@ -141,9 +141,14 @@ func (m *Module) request(method string, u, body, params sobek.Value) sobek.Value
 		m.throwErr(errInitContext)
 	}
 	m.startIteration()
-	r := m.parse(method, u, body, params)
+	return m.finish(m.parse(method, u, body, params))
+}
+
+// finish sends a parsed request now and returns its Response, or throws its
+// error with the throw option.
+func (m *Module) finish(r *request) sobek.Value {
 	res := m.send(r)
-	if res.err != nil && st.Options.Throw.Bool {
+	if res.err != nil && m.vu.State().Options.Throw.Bool {
 		m.throwErr(res.err)
 	}
 	return m.responseObject(res)

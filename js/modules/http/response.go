@@ -49,11 +49,8 @@ func (m *Module) responsePrototype() *sobek.Object {
 	}
 	_ = p.Set("json", func(call sobek.FunctionCall) sobek.Value { return self(call).jsonValue(call.Argument(0)) })
 	_ = p.Set("html", func(call sobek.FunctionCall) sobek.Value { return self(call).htmlValue(call.Argument(0)) })
-	for _, name := range []string{"clickLink", "submitForm"} {
-		_ = p.Set(name, func(call sobek.FunctionCall) sobek.Value {
-			panic(m.rt.NewGoError(errors.New("Response." + name + "() is not supported by minik6 yet")))
-		})
-	}
+	_ = p.Set("clickLink", func(call sobek.FunctionCall) sobek.Value { return self(call).clickLink(call.Argument(0)) })
+	_ = p.Set("submitForm", func(call sobek.FunctionCall) sobek.Value { return self(call).submitForm(call.Argument(0)) })
 	m.respProto = p
 	return p
 }
