@@ -27,6 +27,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/http"
 	_ "github.com/minik6/minik6/js/modules/k6"
 	_ "github.com/minik6/minik6/js/modules/metrics"
+	_ "github.com/minik6/minik6/js/modules/secrets"
 	_ "github.com/minik6/minik6/js/modules/textencoding"
 	_ "github.com/minik6/minik6/js/modules/timers"
 	_ "github.com/minik6/minik6/js/modules/webcrypto"

@@ -22,6 +22,7 @@ import (
 	"github.com/minik6/minik6/metrics"
 	"github.com/minik6/minik6/output"
 	"github.com/minik6/minik6/progress"
+	"github.com/minik6/minik6/secrets"
 	"github.com/minik6/minik6/testrun"
 )
 
@@ -45,6 +46,8 @@ type runFlags struct {
 	// state (for `minik6 summary merge`).
 	summaryState string
 	env, out     []string
+	// secretSources are the --secret-source values (k6/secrets).
+	secretSources []string
 }
 
 func newRunCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {
@@ -76,6 +79,8 @@ teardown(), then print the end-of-test summary.`,
 	f.StringVar(&rf.logOutput, "log-output", "stderr", "where the logs go: stderr, stdout, none or file=PATH[,level=LEVEL] (also K6_LOG_OUTPUT)")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
 	f.BoolVar(&rf.noColor, "no-color", false, "no colours in the output (also when NO_COLOR is set)")
+	f.StringArrayVar(&rf.secretSources, "secret-source", nil, "a secret source for k6/secrets: `TYPE=CONFIG`, "+
+		"e.g. file=secrets.file, mock=name=NAME,default,KEY=VALUE or url=urlTemplate=URL; repeatable")
 	return cmd
 }
 
@@ -119,6 +124,18 @@ func runTest(cmd *cobra.Command, script string, rf *runFlags, env map[string]str
 		}
 		defer f.Close()
 		console = newLogger(f, rf.logFormat, rf.verbose)
+	}
+	// The secret sources' manager, found by k6/secrets among the logger's hooks,
+	// redacts what it hands out from the log and the console.
+	vault, err := secrets.New(rf.secretSources, env, logger)
+	if err != nil {
+		return fail(exitcode.Wrap(exitcode.GenericEngineError, err)) // k6's code for a bad flag
+	}
+	if vault != nil {
+		logger.AddHook(vault)
+		if c, ok := console.(*logrus.Logger); ok && c != logger {
+			c.AddHook(vault)
+		}
 	}
 
 	test, err := loadTest(cmd, rf, env, script, logger, console)
