@@ -258,6 +258,22 @@ func (e *Engine) SetTestRunDuration(d time.Duration) {
 	e.mu.Unlock()
 }
 
+// Sink returns a copy of the named metric's sink now, nil when the metric
+// has no samples yet. It costs one lock and one copy, for readers that look
+// now and then (the dashboard).
+func (e *Engine) Sink(name string) Sink {
+	m := e.reg.Get(name)
+	if m == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m.id >= len(e.states) || e.states[m.id] == nil || e.states[m.id].sink.IsEmpty() {
+		return nil
+	}
+	return e.states[m.id].sink.Clone()
+}
+
 // TestRunDuration returns the duration set by [Engine.SetTestRunDuration].
 func (e *Engine) TestRunDuration() time.Duration {
 	e.mu.Lock()

@@ -21,6 +21,16 @@ type BatchRecycler interface {
 	SetBatchDone(done func(batch []metrics.Sample))
 }
 
+// MetricFilter is an optional interface of outputs that need the samples of
+// some metrics only. When every output of a FanOut implements it, the FanOut
+// hands over only the samples some output wants, and a batch with none of
+// them costs nothing more than the engine's work.
+type MetricFilter interface {
+	// WantsMetric says whether the output needs m's samples; asked once
+	// per metric, the answer must not change.
+	WantsMetric(m *metrics.Metric) bool
+}
+
 // DefaultFlushInterval is how often a FanOut hands the samples it collected
 // to the outputs when NewFanOut is given no interval.
 const DefaultFlushInterval = time.Second
@@ -74,6 +84,12 @@ type FanOut struct {
 
 	dropped atomic.Uint64 // samples added after Stop: engine only
 
+	// With every output a MetricFilter: whether some output wants a
+	// metric's samples, by metric index (0 unknown, 1 no, 2 yes).
+	filtered bool
+	wanted   atomic.Pointer[[]uint8]
+	wantMu   sync.Mutex
+
 	started  bool
 	stop     chan struct{}
 	done     chan struct{}
@@ -93,6 +109,11 @@ func NewFanOut(engine *metrics.Engine, outs []metrics.Output, flushEvery time.Du
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	f.room = sync.NewCond(&f.mu)
+	f.filtered = len(outs) > 0
+	for _, o := range outs {
+		_, ok := o.(MetricFilter)
+		f.filtered = f.filtered && ok
+	}
 	f.recycle = len(outs) > 0
 	for _, o := range outs {
 		_, ok := o.(BatchRecycler)
@@ -180,6 +201,11 @@ func (f *FanOut) AddSamples(batch []metrics.Sample) {
 	if len(f.outs) == 0 || len(batch) == 0 {
 		return
 	}
+	if f.filtered {
+		if batch = f.filter(batch); len(batch) == 0 {
+			return
+		}
+	}
 	f.mu.Lock()
 	for f.started && !f.closed && f.npending >= maxPending {
 		f.room.Wait()
@@ -209,6 +235,71 @@ func (f *FanOut) AddSamples(batch []metrics.Sample) {
 		default: // the loop has been told already
 		}
 	}
+}
+
+// filter returns the samples of batch that some output wants: batch itself
+// when all are, a new slice when only some are.
+func (f *FanOut) filter(batch []metrics.Sample) []metrics.Sample {
+	cut := -1 // the first unwanted sample; -1: none so far
+	var out []metrics.Sample
+	var known []uint8
+	if w := f.wanted.Load(); w != nil {
+		known = *w
+	}
+	for i := range batch {
+		m := batch[i].Metric
+		var wanted bool
+		switch {
+		case m == nil:
+			wanted = true
+		case m.Index() < len(known) && known[m.Index()] != 0:
+			wanted = known[m.Index()] == 2
+		default:
+			wanted = f.wants(m)
+		}
+		switch {
+		case wanted && cut >= 0:
+			if out == nil {
+				out = append(make([]metrics.Sample, 0, len(batch)-i+cut), batch[:cut]...)
+			}
+			out = append(out, batch[i])
+		case !wanted && cut < 0:
+			cut = i
+		}
+	}
+	switch {
+	case cut < 0:
+		return batch
+	case out == nil:
+		return batch[:cut] // nothing wanted after the first unwanted sample
+	}
+	return out
+}
+
+// wants says whether some output wants m's samples, asking them once.
+func (f *FanOut) wants(m *metrics.Metric) bool {
+	i := m.Index()
+	if w := f.wanted.Load(); w != nil && i < len(*w) && (*w)[i] != 0 {
+		return (*w)[i] == 2
+	}
+	f.wantMu.Lock()
+	defer f.wantMu.Unlock()
+	var w []uint8
+	if old := f.wanted.Load(); old != nil {
+		w = append(w, *old...)
+	}
+	for len(w) <= i {
+		w = append(w, 0)
+	}
+	w[i] = 1
+	for _, o := range f.outs {
+		if o.(MetricFilter).WantsMetric(m) {
+			w[i] = 2
+			break
+		}
+	}
+	f.wanted.Store(&w)
+	return w[i] == 2
 }
 
 // Dropped returns how many samples were added after Stop and so reached the

@@ -456,3 +456,67 @@ func TestFanOutDoesNotRecycleForOtherOutputs(t *testing.T) {
 	f := NewFanOut(nil, []metrics.Output{&checker{t: t, seen: map[*metrics.Sample]int{}}, &recorder{name: "r", log: &log}}, 0)
 	assert.False(t, f.recycle, "a recorder may keep its batches")
 }
+
+// filtering is a recorder that wants some metrics only.
+type filtering struct {
+	recorder
+	wants map[string]bool
+}
+
+func (o *filtering) WantsMetric(m *metrics.Metric) bool { return o.wants[m.Name] }
+
+// TestFanOutHandsOverWantedMetricsOnly: when every output is a MetricFilter,
+// only the samples some output wants are handed over; the engine still gets
+// them all. One output without a filter gets everything.
+func TestFanOutHandsOverWantedMetricsOnly(t *testing.T) {
+	r := newRun(t)
+	var log []string
+	a := &filtering{recorder: recorder{name: "a", log: &log}, wants: map[string]bool{metrics.IterationsName: true}}
+	b := &filtering{recorder: recorder{name: "b", log: &log}, wants: map[string]bool{}}
+	f := NewFanOut(r.engine, []metrics.Output{a, b}, time.Hour)
+	require.NoError(t, f.Start())
+	batch := r.batch(1, 1)
+	f.AddSamples(batch)
+	require.NoError(t, f.Stop())
+	var names []string
+	for _, bt := range a.batches {
+		for _, s := range bt {
+			names = append(names, s.Metric.Name)
+		}
+	}
+	assert.Equal(t, []string{metrics.IterationsName}, names)
+	assert.Equal(t, uint64(len(batch)), r.engine.SampleCount(), "the engine gets every sample")
+
+	c := &recorder{name: "c", log: &log}
+	a.batches = nil
+	f = NewFanOut(r.engine, []metrics.Output{a, c}, time.Hour)
+	require.NoError(t, f.Start())
+	f.AddSamples(batch)
+	require.NoError(t, f.Stop())
+	assert.Equal(t, len(batch), c.count(), "an output without a filter gets every sample")
+}
+
+// BenchmarkFanOutFiltered: the samples of an empty iteration through a
+// fan-out to the engine alone, and with an output that wants none of them
+// (the web dashboard's case): the filter must cost next to nothing.
+func BenchmarkFanOutFiltered(b *testing.B) {
+	for _, withOutput := range []bool{false, true} {
+		b.Run(fmt.Sprintf("output=%v", withOutput), func(b *testing.B) {
+			r := newRun(b)
+			var outs []metrics.Output
+			if withOutput {
+				var log []string
+				outs = []metrics.Output{&filtering{recorder: recorder{name: "f", log: &log}, wants: map[string]bool{}}}
+			}
+			f := NewFanOut(r.engine, outs, time.Hour)
+			require.NoError(b, f.Start())
+			batch := r.batch(1, 1)
+			b.ResetTimer()
+			for range b.N {
+				f.AddSamples(batch)
+			}
+			b.StopTimer()
+			require.NoError(b, f.Stop())
+		})
+	}
+}

@@ -264,11 +264,19 @@ func charts(s Series) template.HTML {
 	if names := s.ScenarioNames(); len(names) > 1 {
 		var iters, lat []line
 		for _, n := range names {
-			iters = append(iters, line{Name: n, Values: s.ScenarioIterations[n]})
-			lat = append(lat, line{Name: n, Values: s.ScenarioLatencyP95[n]})
+			if v, ok := s.ScenarioIterations[n]; ok {
+				iters = append(iters, line{Name: n, Values: v})
+			}
+			if v, ok := s.ScenarioLatencyP95[n]; ok {
+				lat = append(lat, line{Name: n, Values: v})
+			}
 		}
-		b.WriteString(string(chart("Iterations/s by scenario", s.Times, colors(iters), perSecond)))
-		b.WriteString(string(chart("Request p(95) by scenario", s.Times, colors(lat), millis)))
+		if len(iters) > 0 {
+			b.WriteString(string(chart("Iterations/s by scenario", s.Times, colors(iters), perSecond)))
+		}
+		if len(lat) > 0 {
+			b.WriteString(string(chart("Request p(95) by scenario", s.Times, colors(lat), millis)))
+		}
 	}
 	b.WriteString(`</section>`)
 	return template.HTML(b.String()) // built from escaped parts

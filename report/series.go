@@ -25,6 +25,80 @@ type Recorder struct {
 	start   time.Time
 	buckets []*bucket
 	kinds   []kind // by metric index
+
+	// snapshots: the counts come from Snapshot, and Add records the
+	// request latency only; last is the previous snapshot.
+	snapshots bool
+	last      Counts
+}
+
+// Counts are a run's cumulative numbers at a moment, as its metrics engine
+// has them.
+type Counts struct {
+	VUs                                  float64
+	HasVUs                               bool
+	Requests, Iterations, Sent, Received float64
+	Failed, Checks                       metrics.RateSink
+}
+
+// CountsOf reads the counts from an engine.
+func CountsOf(e *metrics.Engine) Counts {
+	var c Counts
+	sum := func(name string) float64 {
+		if s, ok := e.Sink(name).(*metrics.CounterSink); ok {
+			return s.Sum
+		}
+		return 0
+	}
+	c.Requests, c.Iterations = sum(metrics.HTTPReqsName), sum(metrics.IterationsName)
+	c.Sent, c.Received = sum(metrics.DataSentName), sum(metrics.DataReceivedName)
+	if g, ok := e.Sink(metrics.VUsName).(*metrics.GaugeSink); ok {
+		c.VUs, c.HasVUs = g.Value, true
+	}
+	if r, ok := e.Sink(metrics.HTTPReqFailedName).(*metrics.RateSink); ok {
+		c.Failed = *r
+	}
+	if r, ok := e.Sink(metrics.ChecksName).(*metrics.RateSink); ok {
+		c.Checks = *r
+	}
+	return c
+}
+
+// UseSnapshots makes the counts come from Snapshot instead of Add, which
+// then records the request latency only: a live reader then needs only
+// http_req_duration's samples (see WantsMetric).
+func (r *Recorder) UseSnapshots() {
+	r.mu.Lock()
+	r.snapshots = true
+	r.mu.Unlock()
+}
+
+// WantsMetric says whether Add needs a metric's samples once UseSnapshots
+// is on: http_req_duration's only.
+func WantsMetric(m *metrics.Metric) bool { return m.Name == metrics.HTTPReqDurationName }
+
+// Snapshot records what the counts gained since the previous snapshot in
+// the period of at.
+func (r *Recorder) Snapshot(at time.Time, c Counts) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.bucketLocked(at)
+	if b == nil {
+		return
+	}
+	p := r.last
+	b.reqs += c.Requests - p.Requests
+	b.iters += c.Iterations - p.Iterations
+	b.sent += c.Sent - p.Sent
+	b.received += c.Received - p.Received
+	b.failed.Trues += c.Failed.Trues - p.Failed.Trues
+	b.failed.Total += c.Failed.Total - p.Failed.Total
+	b.checks.Trues += c.Checks.Trues - p.Checks.Trues
+	b.checks.Total += c.Checks.Total - p.Checks.Total
+	if c.HasVUs {
+		b.vus, b.vusSeen = c.VUs, true
+	}
+	r.last = c
 }
 
 type bucket struct {
@@ -115,7 +189,7 @@ func (r *Recorder) Add(batch []metrics.Sample) {
 			continue
 		}
 		k := r.kindOf(s.Metric)
-		if k == kindIgnored {
+		if k == kindIgnored || r.snapshots && k != kindLatency {
 			continue
 		}
 		if at := s.Time.UnixNano(); b == nil || at < lo || at >= hi {
@@ -309,6 +383,10 @@ func (r *Recorder) Series() Series {
 		s.Failed = append(s.Failed, rate(&b.failed))
 		s.Checks = append(s.Checks, rate(&b.checks))
 		for n := range names {
+			if r.snapshots { // the iterations come from the engine, not by scenario
+				s.ScenarioLatencyP95[n] = append(s.ScenarioLatencyP95[n], percentile(b.scenarioLatency[n], "p95"))
+				continue
+			}
 			iters := 0.0
 			if c := b.scenarioIters[n]; c != nil {
 				iters = *c
@@ -322,9 +400,14 @@ func (r *Recorder) Series() Series {
 
 // ScenarioNames returns the series' scenario names, sorted.
 func (s Series) ScenarioNames() []string {
-	names := make([]string, 0, len(s.ScenarioIterations))
-	for n := range s.ScenarioIterations {
+	names := make([]string, 0, len(s.ScenarioLatencyP95))
+	for n := range s.ScenarioLatencyP95 {
 		names = append(names, n)
+	}
+	for n := range s.ScenarioIterations {
+		if _, ok := s.ScenarioLatencyP95[n]; !ok {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names

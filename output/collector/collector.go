@@ -67,7 +67,11 @@ var (
 	_ output.TestReceiver  = (*Output)(nil)
 	_ output.RunStopper    = (*Output)(nil)
 	_ output.BatchRecycler = (*Output)(nil)
+	_ output.MetricFilter  = (*Output)(nil)
 )
+
+// WantsMetric: the collector output sends the engine's state, no samples.
+func (o *Output) WantsMetric(*metrics.Metric) bool { return false }
 
 // New builds the output from its argument, the collector's base URL.
 func New(arg string, p output.Params) (*Output, error) {

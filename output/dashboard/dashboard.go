@@ -129,7 +129,12 @@ type Output struct {
 var (
 	_ output.TestReceiver  = (*Output)(nil)
 	_ output.BatchRecycler = (*Output)(nil)
+	_ output.MetricFilter  = (*Output)(nil)
 )
+
+// WantsMetric: the counts come from the engine; of the samples, the
+// dashboard needs the request latency's only, per period.
+func (o *Output) WantsMetric(m *metrics.Metric) bool { return report.WantsMetric(m) }
 
 // SetBatchDone: the dashboard reads a batch only inside AddSamples.
 func (o *Output) SetBatchDone(done func([]metrics.Sample)) { o.batchDone = done }
@@ -152,6 +157,8 @@ func (o *Output) Description() string {
 func (o *Output) Start() error {
 	o.started = time.Now()
 	o.rec = report.NewRecorder(o.started, o.cfg.Period)
+	o.rec.UseSnapshots()
+	go o.snapshots()
 	if o.cfg.Port < 0 {
 		return nil
 	}
@@ -171,6 +178,20 @@ func (o *Output) Start() error {
 		o.open("http://" + o.addr)
 	}
 	return nil
+}
+
+// snapshots records the engine's counts a few times per period, until Stop.
+func (o *Output) snapshots() {
+	t := time.NewTicker(min(o.cfg.Period/2, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-o.done:
+			return
+		case now := <-t.C:
+			o.rec.Snapshot(now, report.CountsOf(o.engine))
+		}
+	}
 }
 
 // open opens the page in the desktop's browser, saying so when it cannot.
@@ -196,6 +217,7 @@ func (o *Output) AddSamples(batch []metrics.Sample) {
 // Stop ends the live updates, writes the export and stops serving.
 func (o *Output) Stop() error {
 	o.once.Do(func() { close(o.done) })
+	o.rec.Snapshot(time.Now(), report.CountsOf(o.engine)) // the last counts
 	var err error
 	if o.cfg.Export != "" {
 		var buf bytes.Buffer
