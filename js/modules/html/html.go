@@ -3,6 +3,8 @@
 package html
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
@@ -63,7 +65,13 @@ func newSelection(rt *sobek.Runtime, sel *goquery.Selection) *sobek.Object {
 		}
 	}
 	methods := map[string]any{
-		"find":     func(selector string) *sobek.Object { return newSelection(rt, s.sel.Find(selector)) },
+		"find": func(v sobek.Value) *sobek.Object {
+			return s.selector(v, s.sel.Find, s.sel.FindSelection, s.sel.FindNodes)
+		},
+		"add": func(v sobek.Value) *sobek.Object {
+			return s.selector(v, s.sel.Add, s.sel.AddSelection, s.sel.AddNodes)
+		},
+		"end":      wrap((*goquery.Selection).End),
 		"children": withSelector(func(g *goquery.Selection, q string) *goquery.Selection { return g.ChildrenFiltered(q) }),
 		"contents": wrap((*goquery.Selection).Contents),
 		"first":    wrap((*goquery.Selection).First),
@@ -75,12 +83,26 @@ func newSelection(rt *sobek.Runtime, sel *goquery.Selection) *sobek.Object {
 		"prev":     withSelector(func(g *goquery.Selection, q string) *goquery.Selection { return g.PrevFiltered(q) }),
 		"prevAll":  withSelector(func(g *goquery.Selection, q string) *goquery.Selection { return g.PrevAllFiltered(q) }),
 		"siblings": withSelector(func(g *goquery.Selection, q string) *goquery.Selection { return g.SiblingsFiltered(q) }),
-		"closest":  func(selector string) *sobek.Object { return newSelection(rt, s.sel.Closest(selector)) },
-		"filter":   s.filter,
-		"not":      func(selector string) *sobek.Object { return newSelection(rt, s.sel.Not(selector)) },
-		"has":      func(selector string) *sobek.Object { return newSelection(rt, s.sel.Has(selector)) },
-		"is":       func(selector string) bool { return s.sel.Is(selector) },
-		"eq":       func(i int) *sobek.Object { return newSelection(rt, s.sel.Eq(i)) },
+		"nextUntil": func(until, filter sobek.Value) *sobek.Object {
+			return s.until(until, filter, s.sel.NextUntil, s.sel.NextUntilSelection, s.sel.NextFilteredUntil, s.sel.NextFilteredUntilSelection)
+		},
+		"prevUntil": func(until, filter sobek.Value) *sobek.Object {
+			return s.until(until, filter, s.sel.PrevUntil, s.sel.PrevUntilSelection, s.sel.PrevFilteredUntil, s.sel.PrevFilteredUntilSelection)
+		},
+		"parentsUntil": func(until, filter sobek.Value) *sobek.Object {
+			return s.until(until, filter, s.sel.ParentsUntil, s.sel.ParentsUntilSelection, s.sel.ParentsFilteredUntil,
+				s.sel.ParentsFilteredUntilSelection)
+		},
+		"closest": func(v sobek.Value) *sobek.Object {
+			return s.selector(v, s.sel.Closest, s.sel.ClosestSelection, s.sel.ClosestNodes)
+		},
+		"filter": s.filter,
+		"not":    s.not,
+		"has": func(v sobek.Value) *sobek.Object {
+			return s.selector(v, s.sel.Has, s.sel.HasSelection, s.sel.HasNodes)
+		},
+		"is": s.is,
+		"eq": func(i int) *sobek.Object { return newSelection(rt, s.sel.Eq(i)) },
 		"slice": func(start int, end sobek.Value) *sobek.Object {
 			if end == nil || sobek.IsUndefined(end) {
 				return newSelection(rt, s.sel.Slice(start, s.sel.Length()))
@@ -115,27 +137,109 @@ func newSelection(rt *sobek.Runtime, sel *goquery.Selection) *sobek.Object {
 		"map":     s.mapEach,
 		"get":     s.get,
 		"toArray": s.toArray,
+
+		"serializeArray":  s.serializeArray,
+		"serializeObject": s.serializeObject,
+		"serialize":       s.serialize,
 	}
 	for name, fn := range methods {
 		_ = obj.Set(name, fn)
 	}
 	_ = obj.Set("length", s.sel.Length())
+	_ = obj.DefineDataPropertySymbol(goValue, rt.ToValue(s), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE)
 	return obj
+}
+
+// goValue keys the Go side of the script's Selection and Element objects
+// (a *selection, an *element), so that they can be passed back as
+// arguments.
+var goValue = sobek.NewSymbol("k6/html")
+
+// element is an Element's Go side.
+type element struct{ node *gohtml.Node }
+
+// selector calls the variant of a goquery method that takes what v is: a
+// selector string, a Selection or an Element.
+func (s *selection) selector(v sobek.Value, byString func(string) *goquery.Selection,
+	bySelection func(*goquery.Selection) *goquery.Selection, byNodes func(...*gohtml.Node) *goquery.Selection,
+) *sobek.Object {
+	if obj, ok := v.(*sobek.Object); ok {
+		switch g := obj.GetSymbol(goValue).Export().(type) {
+		case *selection:
+			return newSelection(s.rt, bySelection(g.sel))
+		case *element:
+			return newSelection(s.rt, byNodes(g.node))
+		}
+	}
+	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
+		panic(s.rt.NewTypeError(fmt.Sprintf("Invalid argument: Cannot use a %s as a selector", v)))
+	}
+	return newSelection(s.rt, byString(v.String()))
+}
+
+// until is nextUntil, prevUntil and parentsUntil: the elements up to (not
+// including) the first that matches until (a selector, a Selection, or
+// nothing for all of them), kept when they match filter, if given.
+func (s *selection) until(until, filter sobek.Value, bySelector func(string) *goquery.Selection,
+	bySelection func(*goquery.Selection) *goquery.Selection,
+	filteredBySelector func(string, string) *goquery.Selection,
+	filteredBySelection func(string, *goquery.Selection) *goquery.Selection,
+) *sobek.Object {
+	filtered := filter != nil && !sobek.IsUndefined(filter) && !sobek.IsNull(filter)
+	if obj, ok := until.(*sobek.Object); ok {
+		if g, ok := obj.GetSymbol(goValue).Export().(*selection); ok {
+			if filtered {
+				return newSelection(s.rt, filteredBySelection(filter.String(), g.sel))
+			}
+			return newSelection(s.rt, bySelection(g.sel))
+		}
+	}
+	stop := ""
+	if until != nil && !sobek.IsUndefined(until) && !sobek.IsNull(until) {
+		stop = until.String()
+	}
+	if filtered {
+		return newSelection(s.rt, filteredBySelector(filter.String(), stop))
+	}
+	return newSelection(s.rt, bySelector(stop))
+}
+
+// matcher turns fn(index, element) into a goquery predicate.
+func (s *selection) matcher(fn sobek.Callable) func(int, *goquery.Selection) bool {
+	return func(i int, one *goquery.Selection) bool {
+		r, err := fn(sobek.Undefined(), s.rt.ToValue(i), newElement(s.rt, one.Nodes[0]))
+		if err != nil {
+			panic(err)
+		}
+		return r.ToBoolean()
+	}
+}
+
+// not drops the elements matching a selector, a Selection, an Element, or
+// for which fn(i, el) is true.
+func (s *selection) not(v sobek.Value) *sobek.Object {
+	if fn, ok := sobek.AssertFunction(v); ok {
+		return newSelection(s.rt, s.sel.NotFunction(s.matcher(fn)))
+	}
+	return s.selector(v, s.sel.Not, s.sel.NotSelection, s.sel.NotNodes)
+}
+
+// is tells whether an element matches a selector, a Selection, an Element
+// or fn(i, el).
+func (s *selection) is(v sobek.Value) bool {
+	if fn, ok := sobek.AssertFunction(v); ok {
+		return s.sel.IsFunction(s.matcher(fn))
+	}
+	return s.selector(v, s.sel.Filter, s.sel.FilterSelection, s.sel.FilterNodes).Get("length").ToInteger() > 0
 }
 
 // filter keeps the elements matching a selector, or for which fn(i, el) is
 // true.
 func (s *selection) filter(v sobek.Value) *sobek.Object {
 	if fn, ok := sobek.AssertFunction(v); ok {
-		return newSelection(s.rt, s.sel.FilterFunction(func(i int, one *goquery.Selection) bool {
-			r, err := fn(sobek.Undefined(), s.rt.ToValue(i), newElement(s.rt, one.Nodes[0]))
-			if err != nil {
-				panic(err)
-			}
-			return r.ToBoolean()
-		}))
+		return newSelection(s.rt, s.sel.FilterFunction(s.matcher(fn)))
 	}
-	return newSelection(s.rt, s.sel.Filter(v.String()))
+	return s.selector(v, s.sel.Filter, s.sel.FilterSelection, s.sel.FilterNodes)
 }
 
 // data is a data-* attribute (data("n") reads data-n), a number when it
@@ -196,6 +300,12 @@ func (s *selection) val() sobek.Value {
 	first := s.sel.First()
 	switch goquery.NodeName(first) {
 	case "input":
+		v, ok := first.Attr("value")
+		if t := strings.ToLower(first.AttrOr("type", "")); !ok && (t == "checkbox" || t == "radio") {
+			v = "on" // what a browser submits for a checked box without a value
+		}
+		return s.rt.ToValue(v)
+	case "button":
 		v, _ := first.Attr("value")
 		return s.rt.ToValue(v)
 	case "textarea":
@@ -343,6 +453,7 @@ func newElement(rt *sobek.Runtime, n *gohtml.Node) *sobek.Object {
 	for name, fn := range methods {
 		_ = obj.Set(name, fn)
 	}
+	_ = obj.DefineDataPropertySymbol(goValue, rt.ToValue(&element{node: n}), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE)
 	return obj
 }
 
@@ -368,4 +479,69 @@ func nodeValue(rt *sobek.Runtime, n *gohtml.Node) sobek.Value {
 		return rt.ToValue(n.Data)
 	}
 	return sobek.Null()
+}
+
+// formField is one entry of serializeArray: a field's name and value.
+type formField struct {
+	Name  string `js:"name"`
+	Value any    `js:"value"`
+}
+
+// serializeArray is a form's (or these fields') submittable fields, as
+// k6 and jQuery give them: named, not disabled, not buttons or files, and
+// check boxes and radio buttons only when checked; the value is val()'s (an
+// array for a multiple select).
+func (s *selection) serializeArray() []formField {
+	const submittable = "input,select,textarea,keygen"
+	fields := s.sel.Filter(submittable)
+	if s.sel.Is("form") {
+		fields = s.sel.Find(submittable)
+	}
+	var out []formField
+	fields.Each(func(_ int, f *goquery.Selection) {
+		name := f.AttrOr("name", "")
+		_, disabled := f.Attr("disabled")
+		_, checked := f.Attr("checked")
+		switch strings.ToLower(f.AttrOr("type", "")) {
+		case "submit", "button", "reset", "image", "file":
+			return
+		case "checkbox", "radio":
+			if !checked {
+				return
+			}
+		}
+		if name == "" || disabled {
+			return
+		}
+		out = append(out, formField{Name: name, Value: (&selection{rt: s.rt, sel: f}).val().Export()})
+	})
+	return out
+}
+
+// serializeObject maps each field's name to its value, in the fields'
+// order (the last one of a name wins).
+func (s *selection) serializeObject() *sobek.Object {
+	out := s.rt.NewObject()
+	for _, f := range s.serializeArray() {
+		_ = out.Set(f.Name, f.Value)
+	}
+	return out
+}
+
+// serialize is the fields URL-encoded as a form submits them (a multiple
+// select's values each), sorted by name as k6 sorts them.
+func (s *selection) serialize() string {
+	values := url.Values{}
+	for _, f := range s.serializeArray() {
+		switch v := f.Value.(type) {
+		case string:
+			values.Set(f.Name, v)
+		case []any:
+			values.Del(f.Name)
+			for _, one := range v {
+				values.Add(f.Name, fmt.Sprint(one))
+			}
+		}
+	}
+	return values.Encode()
 }

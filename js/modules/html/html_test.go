@@ -50,3 +50,72 @@ func TestParseHTML(t *testing.T) {
 		"el=div 1 a box+big 2 true",
 	}, out.Console)
 }
+
+const form = "`<form id=\"f\">" +
+	`<input name="user" value="ada lovelace"><input name="pass" type="password" value="s&cret">` +
+	`<input name="off" value="x" disabled><input value="no name">` +
+	`<input type="checkbox" name="remember" checked><input type="checkbox" name="spam" value="yes">` +
+	`<input type="radio" name="plan" value="free"><input type="radio" name="plan" value="pro" checked>` +
+	`<select name="langs" multiple><option selected>go</option><option value="js" selected>JavaScript</option><option>c</option></select>` +
+	`<select name="one"><option value="1">One</option><option value="2">Two</option></select>` +
+	`<textarea name="bio">hi there</textarea>` +
+	`<input type="submit" name="go" value="Go"><input type="file" name="upload"><button name="b" value="v">B</button>` +
+	"</form>`"
+
+func TestSerialize(t *testing.T) {
+	t.Parallel()
+	out := minik6test.RunSource(t, `import { parseHTML } from 'k6/html';
+		export const options = { iterations: 1 };
+		export default function () {
+			const f = parseHTML(`+form+`).find('#f');
+			console.log(JSON.stringify(f.serializeArray()));
+			console.log(JSON.stringify(f.serializeObject()));
+			console.log(f.serialize());
+			console.log(f.find('input').serialize());
+			console.log(f.find('textarea, select').serialize() + ' ' + f.find('button').val());
+			console.log(JSON.stringify(parseHTML('<p>x</p>').find('p').serializeArray()) + ' "' + parseHTML('<p>x</p>').serialize() + '"');
+		}`, nil)
+	require.NoError(t, out.Err, "%v", out.Logged)
+	require.Empty(t, out.Logged)
+	assert.Equal(t, []string{
+		`[{"name":"user","value":"ada lovelace"},{"name":"pass","value":"s&cret"},{"name":"remember","value":"on"},` +
+			`{"name":"plan","value":"pro"},{"name":"langs","value":["go","js"]},{"name":"one","value":"1"},{"name":"bio","value":"hi there"}]`,
+		`{"user":"ada lovelace","pass":"s&cret","remember":"on","plan":"pro","langs":["go","js"],"one":"1","bio":"hi there"}`,
+		"bio=hi+there&langs=go&langs=js&one=1&pass=s%26cret&plan=pro&remember=on&user=ada+lovelace",
+		"pass=s%26cret&plan=pro&remember=on&user=ada+lovelace",
+		"bio=hi+there&langs=go&langs=js&one=1 v",
+		`[] ""`,
+	}, out.Console)
+}
+
+func TestTraversalArguments(t *testing.T) {
+	t.Parallel()
+	out := minik6test.RunSource(t, `import { parseHTML } from 'k6/html';
+		export const options = { iterations: 1 };
+		export default function () {
+			const d = parseHTML('<ul id="u"><li id="a">A</li><li id="b" class="x">B</li><li id="c">C</li><li id="d" class="x">D</li><li id="e">E</li></ul><p>P</p>');
+			const ids = (s) => s.map((i, el) => el.id()).join(',');
+			const a = d.find('#a'), e = d.find('#e');
+			console.log('nextUntil=' + ids(a.nextUntil('#d')) + ' filtered=' + ids(a.nextUntil('#e', '.x')) + ' all=' + ids(a.nextUntil()) + ' sel=' + ids(a.nextUntil(d.find('#c'))));
+			console.log('prevUntil=' + ids(e.prevUntil('#b')) + ' filtered=' + ids(e.prevUntil(null, '.x')) + ' sel=' + ids(e.prevUntil(d.find('#c'), 'li')));
+			console.log('parentsUntil=' + d.find('#b').parentsUntil('html').map((i, el) => el.nodeName()).join(',') + ' ' + d.find('#b').parentsUntil(d.find('body')).size());
+			console.log('add=' + ids(a.add('#c').add(d.find('#e')).add(d.find('#b').get(0))) + ' end=' + ids(d.find('ul').find('li').end().end().find('#b')));
+			const b = d.find('#b').get(0);
+			console.log('find=' + ids(d.find('ul').find(d.find('.x'))) + ' ' + ids(d.find('ul').find(b)) + ' has=' + d.find('ul, p').has(b).size() + ' closest=' + d.find('#b').closest(d.find('ul')).attr('id'));
+			console.log('not=' + ids(d.find('li').not(d.find('.x'))) + ' ' + ids(d.find('li').not(b)) + ' ' + ids(d.find('li').not((i) => i > 0)));
+			console.log('is=' + d.find('li').is(b) + ' ' + d.find('#a').is(d.find('.x')) + ' ' + d.find('li').is((i, el) => el.id() === 'e') + ' filter=' + ids(d.find('li').filter(d.find('.x'))));
+			try { d.find(undefined); } catch (err) { console.log(err.name + ': ' + err.message); }
+		}`, nil)
+	require.NoError(t, out.Err, "%v", out.Logged)
+	require.Empty(t, out.Logged)
+	assert.Equal(t, []string{
+		"nextUntil=b,c filtered=b,d all=b,c,d,e sel=b",
+		"prevUntil=d,c filtered=d,b sel=d",
+		"parentsUntil=ul,body 1",
+		"add=a,c,e,b end=b",
+		"find=b,d b has=1 closest=u",
+		"not=a,c,e a,c,d,e a",
+		"is=true false true filter=b,d",
+		"TypeError: Invalid argument: Cannot use a undefined as a selector",
+	}, out.Console)
+}
