@@ -3,6 +3,7 @@ module github.com/minik6/minik6
 go 1.26.8
 
 require (
+	github.com/Azure/go-ntlmssp v0.1.1
 	github.com/PuerkitoBio/goquery v1.14.0
 	github.com/andybalholm/brotli v1.3.0
 	github.com/bufbuild/protocompile v0.14.1

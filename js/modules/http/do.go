@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"crypto/md5" //nolint:gosec // digest auth is defined with MD5
 	"crypto/rand"
 	"crypto/tls"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/go-ntlmssp"
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 	"github.com/sirupsen/logrus"
@@ -98,13 +100,7 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 			Header:     make(http.Header, len(r.header)+3),
 			Host:       u.Host,
 		}
-		timeout := r.timeout
-		if !deadline.IsZero() {
-			if timeout = time.Until(deadline); timeout <= 0 {
-				timeout = time.Nanosecond
-			}
-		}
-		req = req.WithContext(rc.begin(timeout))
+		req = req.WithContext(rc.begin(remaining(deadline, r.timeout)))
 		for k, v := range r.header {
 			req.Header[k] = v
 		}
@@ -129,7 +125,8 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 		if r.compress != "" && len(body) > 0 {
 			req.Header["Content-Encoding"] = []string{r.compress}
 		}
-		if u.User != nil && r.auth != "digest" && r.auth != "ntlm" {
+		if u.User != nil && r.auth != "digest" {
+			// for ntlm, the Negotiator's credentials
 			pw, _ := u.User.Password()
 			req.SetBasicAuth(u.User.Username(), pw)
 		}
@@ -137,22 +134,26 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 			req.Header["Authorization"] = []string{digest}
 		}
 		res.reqCookies = m.addCookies(req, r)
-		if debug != "" {
-			dumpRequest(logger, req, debug == "full")
-		}
 		tr := rc.tracer()
-		h, resp, rbody, hasBody, err := m.roundTrip(c, req, r, tr, rc)
-		res.hops = append(res.hops, h)
-		res.sentHeader, res.sentBody = req.Header, body
+		var h hop
+		var resp *http.Response
+		var rbody []byte
+		var hasBody bool
+		var err *reqError
+		if r.auth == "ntlm" && u.User != nil {
+			h, resp, rbody, hasBody, err = m.ntlm(c, req, r, rc, deadline, res, logger, debug)
+		} else {
+			h, resp, rbody, hasBody, err = m.hop(c, req, r, rc, logger, debug)
+			res.hops = append(res.hops, h)
+			res.sentHeader = req.Header
+		}
+		res.sentBody = body
 		if err != nil {
 			res.err = err
 			res.status, res.proto, res.header, res.body, res.hasBody = 0, "", nil, nil, false
 			res.url = u.String()
 			res.timings = h.timings
 			return res
-		}
-		if debug != "" {
-			dumpResponse(logger, resp, rbody, debug == "full")
 		}
 		res.body, res.hasBody = rbody, hasBody
 		res.status, res.statusText, res.proto, res.header = resp.StatusCode, resp.Status, resp.Proto, resp.Header
@@ -216,6 +217,91 @@ func (m *Module) userAgentValue(ua string) []string {
 		m.uaValue = []string{ua}
 	}
 	return m.uaValue
+}
+
+// remaining is the timeout of a request (or hop) sent now: the time left
+// until the request's deadline, if it has one.
+func remaining(deadline time.Time, timeout time.Duration) time.Duration {
+	if deadline.IsZero() {
+		return timeout
+	}
+	if left := time.Until(deadline); left > 0 {
+		return left
+	}
+	return time.Nanosecond
+}
+
+// hop sends one request on the wire, logging it and its response as
+// httpDebug asks.
+func (m *Module) hop(c *client, req *http.Request, r *request, rc reqContext, logger logrus.FieldLogger, debug string) (hop, *http.Response, []byte, bool, *reqError) {
+	var id string
+	if debug != "" {
+		id = dumpRequest(logger, req, debug == "full")
+	}
+	h, resp, body, hasBody, err := m.roundTrip(c, req, r, rc.tracer(), rc)
+	if debug != "" && err == nil {
+		dumpResponse(logger, id, resp, body, debug == "full")
+	}
+	return h, resp, body, hasBody, err
+}
+
+// ntlm sends req through go-ntlmssp's Negotiator, which turns its basic
+// credentials into an NTLM handshake on one connection: a try without them,
+// the negotiate message, the authenticate message. Each exchange is a hop of
+// res with its samples, as in k6, where the Negotiator wraps the traced
+// transport.
+func (m *Module) ntlm(c *client, req *http.Request, r *request, rc reqContext, deadline time.Time, res *result, logger logrus.FieldLogger, debug string) (hop, *http.Response, []byte, bool, *reqError) {
+	rec := &hopRecorder{m: m, c: c, r: r, rc: rc, deadline: deadline, res: res, logger: logger, debug: debug}
+	resp, err := ntlmssp.Negotiator{RoundTripper: rec}.RoundTrip(req)
+	last := res.hops[len(res.hops)-1]
+	if err != nil {
+		if rec.err == nil {
+			rec.err = classify(err)
+		}
+		return last, nil, nil, false, rec.err
+	}
+	rb := resp.Body.(*recordedBody)
+	return last, resp, rb.data, rb.has, nil
+}
+
+// hopRecorder is the round tripper under the NTLM Negotiator: each request
+// it sends is a hop of the result.
+type hopRecorder struct {
+	m        *Module
+	c        *client
+	r        *request
+	rc       reqContext
+	deadline time.Time
+	res      *result
+	logger   logrus.FieldLogger
+	debug    string
+	err      *reqError
+}
+
+// recordedBody is a body the recorder read: the Negotiator drains and closes
+// the ones it does not return.
+type recordedBody struct {
+	*bytes.Reader
+	data []byte
+	has  bool
+}
+
+func (b *recordedBody) Close() error { return nil }
+
+func (h *hopRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		defer req.Body.Close() // the Negotiator rewinds the body once it is closed
+	}
+	req = req.WithContext(h.rc.begin(remaining(h.deadline, h.r.timeout)))
+	hp, resp, body, has, err := h.m.hop(h.c, req, h.r, h.rc, h.logger, h.debug)
+	h.res.hops = append(h.res.hops, hp)
+	h.res.sentHeader = req.Header
+	if err != nil {
+		h.err = err
+		return nil, err
+	}
+	resp.Body = &recordedBody{Reader: bytes.NewReader(body), data: body, has: has}
+	return resp, nil
 }
 
 // roundTrip sends one request with the tracer and reads the body.
@@ -513,21 +599,44 @@ func splitParams(s string) []string {
 	return append(out, s[start:])
 }
 
-func dumpRequest(logger logrus.FieldLogger, req *http.Request, full bool) {
-	d, err := httputil.DumpRequestOut(req, full)
+// dumpRequest logs req as k6's httpDebug does, its body too when full, and
+// returns the request_id that pairs it with its response's log.
+func dumpRequest(logger logrus.FieldLogger, req *http.Request, full bool) string {
+	// the dump sends the request through a transport of its own, which must
+	// not report to the request's trace; it reads the body and leaves a copy
+	dreq := req.WithContext(context.Background())
+	d, err := httputil.DumpRequestOut(dreq, full)
+	req.Body = dreq.Body
 	if err != nil {
-		return
+		logger.Error(err)
+		return ""
 	}
-	logger.Infof("Request:\n%s\n", d)
+	id := requestID()
+	logger.WithField("request_id", id).Infof("Request:\n%s\n", bytes.ReplaceAll(d, crlf, lf))
+	return id
 }
 
-func dumpResponse(logger logrus.FieldLogger, resp *http.Response, b []byte, full bool) {
+// dumpResponse logs resp (b its body) as k6's httpDebug does.
+func dumpResponse(logger logrus.FieldLogger, id string, resp *http.Response, b []byte, full bool) {
 	saved := resp.Body
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	d, err := httputil.DumpResponse(resp, full)
 	resp.Body = saved
 	if err != nil {
+		logger.Error(err)
 		return
 	}
-	logger.Infof("Response:\n%s\n", d)
+	logger.WithField("request_id", id).Infof("Response:\n%s\n", bytes.ReplaceAll(d, crlf, lf))
+}
+
+var crlf, lf = []byte("\r\n"), []byte("\n")
+
+// requestID is a random (version 4) UUID.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

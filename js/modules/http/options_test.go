@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -107,12 +108,23 @@ func TestOptionsHonoured(t *testing.T) {
 				assert.Equal(t, []string{"127.0.0.2"}, w.console)
 				assert.Equal(t, []string{"127.0.0.1"}, wo.console)
 			}},
-		{name: "httpDebug full", with: `{ httpDebug: 'full' }`, body: `http.get(B + '/get?x=1');`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Contains(t, w.logText(), "Request:\nGET /get?x=1 HTTP/1.1")
-				assert.Contains(t, w.logText(), "Response:\nHTTP/1.1 200 OK")
-				assert.Contains(t, w.logText(), `"args"`, "full prints the body")
+		{name: "httpDebug full", with: `{ httpDebug: 'full' }`, body: `http.post(B + '/post?x=1', 'sent-body', { headers: { 'X-H': 'v' } });`,
+			check: func(t *testing.T, w, wo *outcome, b, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				req, resp := debugLogs(t, w)
+				host := strings.TrimPrefix(b.URL(), "http://")
+				assert.Equal(t, "Request:\nPOST /post?x=1 HTTP/1.1\nHost: "+host+"\nUser-Agent: minik6 (https://github.com/minik6/minik6)\n"+
+					"Content-Length: 9\nAccept-Encoding: gzip, deflate\nX-H: v\n\nsent-body\n", req.Message)
+				assert.True(t, strings.HasPrefix(resp.Message, "Response:\nHTTP/1.1 200 OK\n"), resp.Message)
+				assert.Contains(t, resp.Message, `"data": "data:application/octet-stream;base64,c2VudC1ib2R5"`, "full prints the response body")
+				assert.NotContains(t, resp.Message, "\r")
 				assert.NotContains(t, wo.logText(), "Request:")
+			}},
+		{name: "httpDebug headers only", with: `{ httpDebug: 'headers' }`, body: `http.post(B + '/post', 'sent-body');`,
+			check: func(t *testing.T, w, _ *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				req, resp := debugLogs(t, w)
+				assert.NotContains(t, req.Message, "sent-body")
+				assert.NotContains(t, resp.Message, "sent-body")
+				assert.Contains(t, resp.Message, "Content-Type: application/json")
 			}},
 		{name: "insecureSkipTLSVerify", with: `{ insecureSkipTLSVerify: true }`, tls: func(*tls.Config) {},
 			body: `const r = http.get(B + '/get'); console.log(r.status, r.error_code, r.tls_version, r.proto);`,
@@ -181,6 +193,27 @@ func TestOptionsHonoured(t *testing.T) {
 		require.NoError(t, wo.res.Err, wo.logText())
 		assert.Equal(t, []string{"0"}, wo.console, "no certificate for this domain")
 	})
+}
+
+// debugLogs are the one request's httpDebug entries, which share a
+// request_id.
+func debugLogs(t *testing.T, o *outcome) (req, resp *logrus.Entry) {
+	t.Helper()
+	for _, e := range o.logs {
+		switch {
+		case strings.HasPrefix(e.Message, "Request:"):
+			req = e
+		case strings.HasPrefix(e.Message, "Response:"):
+			resp = e
+		}
+	}
+	require.NotNil(t, req, o.logText())
+	require.NotNil(t, resp, o.logText())
+	assert.Equal(t, logrus.InfoLevel, req.Level)
+	id, _ := req.Data["request_id"].(string)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+	assert.Equal(t, id, resp.Data["request_id"])
+	return req, resp
 }
 
 func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
