@@ -155,6 +155,19 @@ func newSelection(rt *sobek.Runtime, sel *goquery.Selection) *sobek.Object {
 // arguments.
 var goValue = sobek.NewSymbol("k6/html")
 
+// goSide returns the Go side of a Selection or an Element, nil for any
+// other value.
+func goSide(v sobek.Value) any {
+	obj, ok := v.(*sobek.Object)
+	if !ok {
+		return nil
+	}
+	if g := obj.GetSymbol(goValue); g != nil {
+		return g.Export()
+	}
+	return nil
+}
+
 // element is an Element's Go side.
 type element struct{ node *gohtml.Node }
 
@@ -163,13 +176,11 @@ type element struct{ node *gohtml.Node }
 func (s *selection) selector(v sobek.Value, byString func(string) *goquery.Selection,
 	bySelection func(*goquery.Selection) *goquery.Selection, byNodes func(...*gohtml.Node) *goquery.Selection,
 ) *sobek.Object {
-	if obj, ok := v.(*sobek.Object); ok {
-		switch g := obj.GetSymbol(goValue).Export().(type) {
-		case *selection:
-			return newSelection(s.rt, bySelection(g.sel))
-		case *element:
-			return newSelection(s.rt, byNodes(g.node))
-		}
+	switch g := goSide(v).(type) {
+	case *selection:
+		return newSelection(s.rt, bySelection(g.sel))
+	case *element:
+		return newSelection(s.rt, byNodes(g.node))
 	}
 	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
 		panic(s.rt.NewTypeError(fmt.Sprintf("Invalid argument: Cannot use a %s as a selector", v)))
@@ -186,13 +197,11 @@ func (s *selection) until(until, filter sobek.Value, bySelector func(string) *go
 	filteredBySelection func(string, *goquery.Selection) *goquery.Selection,
 ) *sobek.Object {
 	filtered := filter != nil && !sobek.IsUndefined(filter) && !sobek.IsNull(filter)
-	if obj, ok := until.(*sobek.Object); ok {
-		if g, ok := obj.GetSymbol(goValue).Export().(*selection); ok {
-			if filtered {
-				return newSelection(s.rt, filteredBySelection(filter.String(), g.sel))
-			}
-			return newSelection(s.rt, bySelection(g.sel))
+	if g, ok := goSide(until).(*selection); ok {
+		if filtered {
+			return newSelection(s.rt, filteredBySelection(filter.String(), g.sel))
 		}
+		return newSelection(s.rt, bySelection(g.sel))
 	}
 	stop := ""
 	if until != nil && !sobek.IsUndefined(until) && !sobek.IsNull(until) {

@@ -105,6 +105,7 @@ func TestTraversalArguments(t *testing.T) {
 			console.log('not=' + ids(d.find('li').not(d.find('.x'))) + ' ' + ids(d.find('li').not(b)) + ' ' + ids(d.find('li').not((i) => i > 0)));
 			console.log('is=' + d.find('li').is(b) + ' ' + d.find('#a').is(d.find('.x')) + ' ' + d.find('li').is((i, el) => el.id() === 'e') + ' filter=' + ids(d.find('li').filter(d.find('.x'))));
 			try { d.find(undefined); } catch (err) { console.log(err.name + ': ' + err.message); }
+			console.log('plain object: ' + d.find({}).size());
 		}`, nil)
 	require.NoError(t, out.Err, "%v", out.Logged)
 	require.Empty(t, out.Logged)
@@ -117,5 +118,6 @@ func TestTraversalArguments(t *testing.T) {
 		"not=a,c,e a,c,d,e a",
 		"is=true false true filter=b,d",
 		"TypeError: Invalid argument: Cannot use a undefined as a selector",
+		"plain object: 0",
 	}, out.Console)
 }
