@@ -22,6 +22,7 @@ import (
 	_ "github.com/minik6/minik6/js/modules/execution"
 	_ "github.com/minik6/minik6/js/modules/experimental/csv"
 	_ "github.com/minik6/minik6/js/modules/experimental/fs"
+	_ "github.com/minik6/minik6/js/modules/experimental/streams"
 	_ "github.com/minik6/minik6/js/modules/grpc"
 	_ "github.com/minik6/minik6/js/modules/html"
 	_ "github.com/minik6/minik6/js/modules/http"
