@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -27,26 +28,30 @@ type client struct {
 	http      *http.Client
 	dialer    *net.Dialer
 	resolver  *resolver
-	localIPs  []net.IP
 	certs     []clientCert
 	fast      *fastPool
-	nextLocal atomic.Uint32
 
 	// sent and received count the bytes on the wire of every connection of the
 	// VU; they are written from the transport's goroutines.
 	sent, received atomic.Int64
 }
 
-func newClient(opts *options.Options) (*client, error) {
+// newClient makes the client of the VU whose id in the test is vuID.
+func newClient(opts *options.Options, vuID uint64) (*client, error) {
 	c := &client{opts: opts}
 	c.dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	c.resolver = newResolver(opts.DNS)
 	if opts.LocalIPs.Valid && opts.LocalIPs.String != "" {
-		ips, err := expandLocalIPs(opts.LocalIPs.String)
+		// as k6: the addresses are given out to the VUs in turn
+		index := uint64(0)
+		if vuID > 0 {
+			index = vuID - 1
+		}
+		ip, err := localIP(opts.LocalIPs.String, index)
 		if err != nil {
 			return nil, err
 		}
-		c.localIPs = ips
+		c.dialer.LocalAddr = &net.TCPAddr{IP: ip}
 	}
 	tlsConf, err := tlsConfig(opts)
 	if err != nil {
@@ -123,14 +128,7 @@ func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 			return nil, &blockedError{code: codeBlacklistedIP, msg: "IP (" + ip.String() + ") is in a blacklisted range (" + n.String() + ")"}
 		}
 	}
-	d := c.dialer
-	if len(c.localIPs) > 0 {
-		local := c.localIPs[int(c.nextLocal.Add(1)-1)%len(c.localIPs)]
-		dd := *c.dialer
-		dd.LocalAddr = &net.TCPAddr{IP: local}
-		d = &dd
-	}
-	conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+	conn, err := c.dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 	if err != nil {
 		return nil, err
 	}
@@ -204,11 +202,12 @@ type dnsEntry struct {
 
 func newResolver(c options.DNSConfig) *resolver {
 	ttl, forever := c.GetTTL()
-	return &resolver{ttl: ttl, forever: forever, sel: c.GetSelect(), policy: c.GetPolicy(), cache: map[string]*dnsEntry{}, lookup: lookupIP}
+	return &resolver{ttl: ttl, forever: forever, sel: c.GetSelect(), policy: c.GetPolicy(), cache: map[string]*dnsEntry{}, lookup: systemLookup}
 }
 
-// lookupIP is the system's resolution.
-func lookupIP(ctx context.Context, host string) ([]net.IP, error) {
+// systemLookup is the system's resolution (tests put names of their own in
+// front of it).
+var systemLookup = func(ctx context.Context, host string) ([]net.IP, error) {
 	return net.DefaultResolver.LookupIP(ctx, "ip", host)
 }
 
@@ -271,53 +270,75 @@ func applyPolicy(ips []net.IP, policy string) []net.IP {
 	}
 }
 
-// expandLocalIPs reads the localIPs form: IPs, ranges "a-b" and CIDRs.
-func expandLocalIPs(s string) ([]net.IP, error) {
-	var out []net.IP
-	const maxIPs = 1 << 16
+// localIP is the index-th address (modulo their number) of the localIPs
+// form: IPs, ranges "a-b" and CIDRs, whose network and broadcast addresses
+// are left out for IPv4 blocks of more than 2, as in k6.
+func localIP(s string, index uint64) (net.IP, error) {
+	type block struct {
+		first *big.Int
+		size  *big.Int
+		v4    bool
+	}
+	num := func(ip net.IP) (*big.Int, bool) {
+		if v4 := ip.To4(); v4 != nil {
+			return new(big.Int).SetBytes(v4), true
+		}
+		return new(big.Int).SetBytes(ip.To16()), false
+	}
+	var blocks []block
+	total := new(big.Int)
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
+		var b block
 		switch lo, hi, isRange := strings.Cut(item, "-"); {
 		case strings.Contains(item, "/"):
 			ip, n, err := net.ParseCIDR(item)
 			if err != nil {
 				return nil, err
 			}
-			for cur := ip.Mask(n.Mask); n.Contains(cur) && len(out) < maxIPs; cur = nextIP(cur) {
-				out = append(out, cur)
+			ones, bits := n.Mask.Size()
+			b.first, b.v4 = num(ip.Mask(n.Mask))
+			b.size = new(big.Int).Lsh(big.NewInt(1), uint(bits-ones))
+			if b.v4 && b.size.Cmp(big.NewInt(2)) > 0 {
+				b.first.Add(b.first, big.NewInt(1))
+				b.size.Sub(b.size, big.NewInt(2))
 			}
 		case isRange:
-			a, b := net.ParseIP(strings.TrimSpace(lo)), net.ParseIP(strings.TrimSpace(hi))
-			if a == nil || b == nil {
+			a, z := net.ParseIP(strings.TrimSpace(lo)), net.ParseIP(strings.TrimSpace(hi))
+			if a == nil || z == nil {
 				return nil, errors.New("invalid local IP range " + strconv.Quote(item))
 			}
-			for cur := a; len(out) < maxIPs; cur = nextIP(cur) {
-				out = append(out, cur)
-				if cur.Equal(b) {
-					break
-				}
+			var v4z bool
+			var last *big.Int
+			b.first, b.v4 = num(a)
+			if last, v4z = num(z); v4z != b.v4 || last.Cmp(b.first) < 0 {
+				return nil, errors.New("invalid local IP range " + strconv.Quote(item))
 			}
+			b.size = last.Sub(last, b.first).Add(last, big.NewInt(1))
 		default:
 			ip := net.ParseIP(item)
 			if ip == nil {
 				return nil, errors.New("invalid local IP " + strconv.Quote(item))
 			}
-			out = append(out, ip)
+			b.first, b.v4 = num(ip)
+			b.size = big.NewInt(1)
 		}
+		blocks = append(blocks, b)
+		total.Add(total, b.size)
 	}
-	return out, nil
-}
-
-func nextIP(ip net.IP) net.IP {
-	next := make(net.IP, len(ip))
-	copy(next, ip)
-	for i := len(next) - 1; i >= 0; i-- {
-		next[i]++
-		if next[i] != 0 {
-			break
+	i := new(big.Int).Mod(new(big.Int).SetUint64(index), total)
+	for _, b := range blocks {
+		if i.Cmp(b.size) >= 0 {
+			i.Sub(i, b.size)
+			continue
 		}
+		n := i.Add(i, b.first)
+		if b.v4 {
+			return net.IP(n.FillBytes(make([]byte, 4))).To16(), nil
+		}
+		return net.IP(n.FillBytes(make([]byte, 16))), nil
 	}
-	return next
+	return nil, errors.New("no local IP in " + strconv.Quote(s))
 }
 
 // tlsConfig applies insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and

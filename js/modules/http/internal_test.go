@@ -95,3 +95,30 @@ func TestHostsLookup(t *testing.T) {
 		assert.Equal(t, tc.want, got, tc.host)
 	}
 }
+
+func TestLocalIP(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		form  string
+		index uint64
+		want  string
+	}{
+		{"10.0.0.1", 5, "10.0.0.1"},
+		{"10.0.0.1-10.0.0.3", 0, "10.0.0.1"},
+		{"10.0.0.1-10.0.0.3", 2, "10.0.0.3"},
+		{"10.0.0.1-10.0.0.3", 3, "10.0.0.1"},
+		{"10.0.0.0/30", 0, "10.0.0.1"}, // no network address
+		{"10.0.0.0/30", 1, "10.0.0.2"},
+		{"10.0.0.0/30", 2, "10.0.0.1"}, // no broadcast address
+		{"10.0.0.0/31", 1, "10.0.0.1"},
+		{"10.0.0.9, 10.1.0.0/24, fd00::1-fd00::2", 255, "fd00::1"},
+		{"10.0.0.9, 10.1.0.0/24, fd00::1-fd00::2", 254, "10.1.0.254"},
+		{"fd00::/127", 1, "fd00::1"},
+	} {
+		ip, err := localIP(tc.form, tc.index)
+		require.NoError(t, err, tc.form)
+		assert.Equal(t, tc.want, ip.String(), "%s #%d", tc.form, tc.index)
+	}
+	_, err := localIP("10.0.0.3-10.0.0.1", 0)
+	assert.Error(t, err)
+}

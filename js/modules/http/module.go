@@ -128,7 +128,8 @@ func (m *Module) throwErr(err error) {
 // vuClient returns the VU's client, made from the run's options on first use.
 func (m *Module) vuClient() (*client, error) {
 	if m.client == nil && m.clientErr == nil {
-		m.client, m.clientErr = newClient(m.vu.State().Options)
+		st := m.vu.State()
+		m.client, m.clientErr = newClient(st.Options, st.IDInTest)
 	}
 	return m.client, m.clientErr
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -143,6 +144,20 @@ func TestOptionsHonoured(t *testing.T) {
 				assert.Equal(t, []string{"0  1300"}, w.console)
 				assert.Equal(t, []string{"200 tls1.2 0"}, wo.console)
 			}},
+		{name: "tlsVersion max", with: `{ insecureSkipTLSVerify: true, tlsVersion: { min: 'tls1.1', max: 'tls1.2' } }`, without: `{ insecureSkipTLSVerify: true }`,
+			tls:  func(*tls.Config) {},
+			body: `console.log(http.get(B + '/get').tls_version);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tls1.2"}, w.console)
+				assert.Equal(t, []string{"tls1.3"}, wo.console)
+			}},
+		{name: "tlsVersion as one version", with: `{ insecureSkipTLSVerify: true, tlsVersion: http.TLS_1_2 }`, without: `{ insecureSkipTLSVerify: true }`,
+			tls:  func(*tls.Config) {},
+			body: `console.log(http.get(B + '/get').tls_version);`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tls1.2"}, w.console)
+				assert.Equal(t, []string{"tls1.3"}, wo.console)
+			}},
 		{name: "tlsCipherSuites", with: `{ insecureSkipTLSVerify: true, tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'] }`, without: `{ insecureSkipTLSVerify: true }`,
 			tls:  func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 },
 			body: `console.log(http.get(B + '/get').tls_cipher_suite.includes('AES_256_GCM'));`,
@@ -173,6 +188,24 @@ func TestOptionsHonoured(t *testing.T) {
 			tc.check(t, w, wo, bw, bwo, cw, cwo)
 		})
 	}
+	t.Run("localIPs are given out to the VUs in turn", func(t *testing.T) {
+		t.Parallel()
+		bin := minik6test.NewHTTPBin(t, nil)
+		src := `import http from 'k6/http';
+export const options = { LOCAL scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 1 } } };
+export default function () { console.log(http.get('$BASE/get').json('origin')); }`
+		for local, want := range map[string][]string{
+			"":                                      {"127.0.0.1", "127.0.0.1", "127.0.0.1"},
+			"localIPs: '127.0.0.2-127.0.0.3',":      {"127.0.0.2", "127.0.0.2", "127.0.0.3"},
+			"localIPs: '127.0.0.4/30',":             {"127.0.0.5", "127.0.0.5", "127.0.0.6"},
+			"localIPs: '127.0.0.9, 127.0.0.10/31',": {"127.0.0.10", "127.0.0.11", "127.0.0.9"},
+		} {
+			o := run(t, strings.Replace(src, "LOCAL", local, 1), bin.URL())
+			require.NoError(t, o.res.Err, o.logText())
+			sort.Strings(o.console)
+			assert.Equal(t, want, o.console, local)
+		}
+	})
 	t.Run("tlsAuth", func(t *testing.T) {
 		t.Parallel()
 		ca, caKey := newCA(t)
