@@ -243,6 +243,9 @@ func (p *fastPool) writeRequest(w *bufio.Writer, req *http.Request) error {
 			continue
 		}
 		for _, v := range vs {
+			if v == "" && k == "User-Agent" {
+				continue // as net/http: an empty User-Agent sends none
+			}
 			w.WriteString(k)
 			w.WriteString(": ")
 			if strings.ContainsAny(v, "\r\n") {

@@ -59,6 +59,11 @@ func TestOptionsHonoured(t *testing.T) {
 				assert.Equal(t, []string{"tester/1.0"}, w.console)
 				assert.NotEqual(t, w.console, wo.console)
 			}},
+		{name: "userAgent empty: none sent", with: `{ userAgent: '' }`, body: `console.log(JSON.stringify(http.get(B + '/headers').json('headers.User-Agent')), JSON.stringify(http.batch([B + '/headers'])[0].json('headers.User-Agent')));`,
+			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"undefined undefined"}, w.console)
+				assert.NotEqual(t, w.console, wo.console)
+			}},
 		{name: "maxRedirects", with: `{ maxRedirects: 1 }`, body: `console.log(http.get(B + '/redirect/3').status);`,
 			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
 				assert.Equal(t, []string{"302"}, w.console)
