@@ -3,6 +3,7 @@ package scripts_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -27,6 +29,8 @@ type example struct {
 	flags func(t *testing.T) []string
 	// check asserts the console lines, streams and the requests the target got.
 	check func(t *testing.T, res minik6test.Result, target *minik6test.Target)
+	// routes are the target's routes beyond its default answers.
+	routes map[string]http.Handler
 }
 
 // examples has one row for every script in this folder.
@@ -218,6 +222,47 @@ var examples = map[string]example{
 			}, res.Console)
 		},
 	},
+
+	"crypto.js": {check: consoleIs(
+		"sha256: 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+		"md5: XUFAKrxLKna5cZ2REBfFkg==",
+		"sha1 in two parts: aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d",
+		"hmac-sha256: 7130b7cdff68f3d4b3648eead065e41087dc5a6e1239a5db460063c7e319d95c",
+		"random bytes: 16",
+	)},
+	"encoding.js": {check: consoleIs(
+		"std: azYg4pmlIGJhc2U2ND8=",
+		"rawurl: azYg4pmlIGJhc2U2ND8",
+		"decoded: k6 ♥ base64?",
+		"utf-8: 14 bytes, back: k6 ♥ base64?",
+	)},
+	// The thresholds on the custom metrics hold: exit code 0, not 99.
+	"metrics.js": {check: consoleIs("order 1", "order 2", "order 3", "order 4")},
+	"html.js": {check: consoleIs(
+		"title: Shop",
+		"products: tea=3, coffee=5, water=2",
+		"on sale: coffee at 5",
+		"form: lang=fr&password=s3cret&remember=on&user=ada",
+		`as an object: {"user":"ada","password":"s3cret","remember":"on","lang":"fr"}`,
+	)},
+	"timers.js":  {check: consoleIs("timers set", "tick 1", "tick 2", "tick 3", "done after 3 ticks")},
+	"csv_fs.js":  {check: consoleIs("3 rows, first: ada 90", "scores.csv: 36 bytes", "total score: 245")},
+	"streams.js": {check: consoleIs("read 1", "read 2", "read 3", "read 4", "read 5", "sum 15, locked: true")},
+	"secrets.js": {
+		flags: func(*testing.T) []string {
+			return []string{"--secret-source=mock=default,token=s3cr3t-t0ken", "--secret-source=mock=name=vault,password=hunter2"}
+		},
+		check: consoleIs(
+			"token: ***SECRET_REDACTED***, 12 characters",
+			"password: ***SECRET_REDACTED***, starts with hun",
+			"missing: no value",
+		),
+	},
+	"websockets.js": {routes: map[string]http.Handler{"/echo": echo}, check: consoleIs("open", "echo: hello", "closed")},
+	"ws.js": {
+		routes: map[string]http.Handler{"/echo": echo},
+		check:  consoleIs("echo: ping from k6/ws", "closed", "status 101"),
+	},
 }
 
 // TestExamples runs every script of this folder against a local target and
@@ -236,7 +281,11 @@ func TestExamples(t *testing.T) {
 		}
 		t.Run(script, func(t *testing.T) {
 			t.Parallel()
-			target := minik6test.NewTarget()
+			target := minik6test.NewUnstartedTarget()
+			for pattern, h := range tc.routes {
+				target.Handle(pattern, h)
+			}
+			target.Start()
 			defer target.Close()
 			var flags []string
 			if tc.flags != nil {
@@ -257,6 +306,29 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+// consoleIs checks that the script printed exactly want and exited with 0.
+func consoleIs(want ...string) func(t *testing.T, res minik6test.Result, _ *minik6test.Target) {
+	return func(t *testing.T, res minik6test.Result, _ *minik6test.Target) {
+		assert.Equal(t, 0, res.ExitCode, res.Stderr)
+		assert.Equal(t, want, res.Console)
+	}
+}
+
+// echo is a WebSocket endpoint that sends every message back.
+var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	for {
+		kind, msg, err := c.ReadMessage()
+		if err != nil || c.WriteMessage(kind, msg) != nil {
+			return
+		}
+	}
+})
 
 // thresholdConfig writes a config file holding one threshold and returns the
 // flags that load it.
