@@ -59,14 +59,14 @@ func TestErrorMessages(t *testing.T) {
 				try { console.log(f()); } catch (e) { console.log(e.message); }
 			}
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
-	for i, line := range o.console {
-		o.console[i] = strings.ReplaceAll(line, "proto:\u00a0", "proto: ") // protobuf varies its errors' space
+	require.NoError(t, o.Result.Err, o.LogText())
+	for i, line := range o.Console {
+		o.Console[i] = strings.ReplaceAll(line, "proto:\u00a0", "proto: ") // protobuf varies its errors' space
 	}
 	// The init context runs more than once (for the options, for each VU).
 	inits := 0
-	for inits+1 < len(o.console) && o.console[inits] == "connecting to a gRPC server in the init context is not supported" &&
-		o.console[inits+1] == "invoking RPC methods in the init context is not supported" {
+	for inits+1 < len(o.Console) && o.Console[inits] == "connecting to a gRPC server in the init context is not supported" &&
+		o.Console[inits+1] == "invoking RPC methods in the init context is not supported" {
 		inits += 2
 	}
 	assert.NotZero(t, inits)
@@ -87,7 +87,7 @@ func TestErrorMessages(t *testing.T) {
 		`invalid GRPC's client.invoke() parameters: invalid metadata param: "x-bin" value must be binary`,
 		`invalid GRPC's client.invoke() parameters: invalid metadata param: "x-a" value must be a string`,
 		`unable to serialise request object to protocol buffer: proto: (line 1:2): unknown field "nope"`,
-	}, o.console[inits:])
+	}, o.Console[inits:])
 	assert.Less(t, time.Since(start), 10*time.Second, "a refused connection fails at once")
 }
 
@@ -102,8 +102,8 @@ func TestUncaughtErrorHasNoGoStack(t *testing.T) {
 		export default () => {
 			client.connect('`+closedAddr(t)+`', { plaintext: true });
 		}`, "")
-	require.NoError(t, o.res.Err)
-	text := o.logText()
+	require.NoError(t, o.Result.Err)
+	text := o.LogText()
 	assert.Contains(t, text, "connect: connection refused")
 	assert.Contains(t, text, "at connect (native)")
 	assert.Contains(t, text, "script.js:6")
@@ -173,11 +173,11 @@ func TestNetworkOptions(t *testing.T) {
 				try { client.connect(target, { plaintext: true }); } catch (e) { console.log(e.message); }
 			}
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"Patriots Path, Mendham, NJ 07945, USA",
 		`connection error: desc = "transport: error while dialing: hostname (www.blocked.example) is in a blocked pattern (*.blocked.example)"`,
 		`connection error: desc = "transport: error while dialing: IP (127.0.0.2) is in a blacklisted range (127.0.0.2/32)"`,
-	}, o.console)
+	}, o.Console)
 	assert.Less(t, time.Since(start), 10*time.Second, "a blocked host fails at once")
 }

@@ -36,7 +36,7 @@ func TestInvoke(t *testing.T) {
 			const none = client.invoke('/main.RouteGuide/GetFeature', { latitude: 1 });
 			console.log('unnamed=' + JSON.stringify(none.message));
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"connected=true",
 		`[["main","RouteGuide","/main.RouteGuide/GetFeature","GetFeature",false,false],` +
@@ -47,12 +47,12 @@ func TestInvoke(t *testing.T) {
 		`unnamed={"name":"","location":{"latitude":1,"longitude":0}}`,
 		`0 3 Hasta Way, Newton, NJ 07860, USA {"latitude":410248224,"longitude":-747127767} echo=k6test trailer=done error=null`,
 		`unnamed={"name":"","location":{"latitude":1,"longitude":0}}`,
-	}, o.console)
+	}, o.Console)
 	rg.mu.Lock()
 	assert.Equal(t, []string{"\x01\x02\x03"}, rg.lastMD.Get("x-my-header-bin"))
 	rg.mu.Unlock()
 
-	durations := o.of("grpc_req_duration")
+	durations := o.Of("grpc_req_duration")
 	require.Len(t, durations, 4)
 	tags := durations[0].Tags.Map()
 	assert.Equal(t, addr+"/main.RouteGuide/GetFeature", tags["url"])
@@ -63,9 +63,9 @@ func TestInvoke(t *testing.T) {
 	assert.Equal(t, "yes", tags["k6test"])
 	assert.Equal(t, "default", tags["scenario"])
 	assert.NotContains(t, durations[1].Tags.Map(), "k6test")
-	assert.Equal(t, 2.0, o.sum("checks"))
-	assert.Greater(t, o.sum("data_sent"), 100.0)
-	assert.Greater(t, o.sum("data_received"), 100.0)
+	assert.Equal(t, 2.0, o.Sum("checks"))
+	assert.Greater(t, o.Sum("data_sent"), 100.0)
+	assert.Greater(t, o.Sum("data_received"), 100.0)
 }
 
 func TestInvokeStatusError(t *testing.T) {
@@ -90,16 +90,16 @@ func TestInvokeStatusError(t *testing.T) {
 				{ authority: 'route.guide.test', metadata: { 'x-my-header': 'a' } });
 			console.log((big.status === grpc.StatusResourceExhausted) + ' ' + big.error.code);
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		`true {"code":5,"message":"no feature south of the equator","details":[]} {"name":"","location":null}`,
 		"0 null",
 		"true 8",
-	}, o.console, o.logText())
+	}, o.Console, o.LogText())
 	rg.mu.Lock()
 	assert.Equal(t, []string{"route.guide.test"}, rg.lastMD.Get(":authority"))
 	rg.mu.Unlock()
-	durations := o.of("grpc_req_duration")
+	durations := o.Of("grpc_req_duration")
 	require.Len(t, durations, 3)
 	assert.Equal(t, "5", durations[0].Tags.Map()["status"])
 	assert.Equal(t, "8", durations[2].Tags.Map()["status"])
@@ -117,8 +117,8 @@ func TestStatusConstants(t *testing.T) {
 				grpc.StatusUnimplemented, grpc.StatusInternal, grpc.StatusUnavailable, grpc.StatusDataLoss,
 				grpc.StatusUnauthenticated].join(','));
 		}`, "")
-	require.NoError(t, o.res.Err)
-	assert.Equal(t, []string{"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"}, o.console)
+	require.NoError(t, o.Result.Err)
+	assert.Equal(t, []string{"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"}, o.Console)
 }
 
 func TestAsyncInvoke(t *testing.T) {
@@ -142,12 +142,12 @@ func TestAsyncInvoke(t *testing.T) {
 		function features() {
 			return [{ latitude: 407838351, longitude: -746143763 }, { latitude: 408122808, longitude: -743999179 }];
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"0:Patriots Path, Mendham, NJ 07945, USA|0:101 New Jersey 10, Whippany, NJ 07981, USA",
 		`rejected: method "/main.RouteGuide/Nope" not found in file descriptors`,
-	}, o.console)
-	assert.Len(t, o.of("grpc_req_duration"), 2)
+	}, o.Console)
+	assert.Len(t, o.Of("grpc_req_duration"), 2)
 }
 
 func TestReflection(t *testing.T) {
@@ -165,11 +165,11 @@ func TestReflection(t *testing.T) {
 					console.log(res.status + ' ' + res.message.name);
 					client.close();
 				}`, addr)
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.console, o.logText())
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, []string{"0 Patriots Path, Mendham, NJ 07945, USA"}, o.Console, o.LogText())
 			// k6's reflection stream ends by cancellation, whose sample k6
 			// drops: only the invoke has one.
-			assert.Len(t, o.of("grpc_req_duration"), 1)
+			assert.Len(t, o.Of("grpc_req_duration"), 1)
 		})
 	}
 }
@@ -187,8 +187,8 @@ func TestLoadProtoset(t *testing.T) {
 			const res = client.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 });
 			console.log(methods.length + ' ' + res.message.name);
 		}`, addr, map[string]string{"/test/route_guide.protoset": protoset(t, rg)})
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"4 Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"4 Patriots Path, Mendham, NJ 07945, USA"}, o.Console)
 }
 
 func TestImportPaths(t *testing.T) {
@@ -211,8 +211,8 @@ func TestImportPaths(t *testing.T) {
 			message Stamped { main.Point at = 1; google.protobuf.Timestamp when = 2; }`,
 		"/test/shared/route_guide.proto": fixture(t),
 	})
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"Patriots Path, Mendham, NJ 07945, USA"}, o.Console)
 }
 
 func TestHealthCheck(t *testing.T) {
@@ -242,7 +242,7 @@ func TestHealthCheck(t *testing.T) {
 			const none = client.healthCheck();
 			console.log('no health service ' + none.status + ' ' + none.error.code);
 		}`, "$BARE", bare), addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"0,1,2,3",
 		"no gRPC connection, you must call connect first",
@@ -251,8 +251,8 @@ func TestHealthCheck(t *testing.T) {
 		"down 2",
 		"unknown 5 null unknown service",
 		"no health service 12 12",
-	}, o.console)
-	durations := o.of("grpc_req_duration")
+	}, o.Console)
+	durations := o.Of("grpc_req_duration")
 	require.Len(t, durations, 5)
 	tags := durations[4].Tags.Map()
 	assert.Equal(t, "12", tags["status"])
@@ -275,8 +275,8 @@ func TestConnectAuthority(t *testing.T) {
 				{ metadata: { 'x-my-header': 'a' } });
 			console.log(res.status);
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"invalid grpc.connect() parameters: invalid authority value: '1', it needs to be a string", "0"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"invalid grpc.connect() parameters: invalid authority value: '1', it needs to be a string", "0"}, o.Console)
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	assert.Equal(t, []string{"conn.authority.test"}, rg.lastMD.Get(":authority"))

@@ -32,23 +32,23 @@ func TestServerStreaming(t *testing.T) {
 			stream.on('error', (e) => console.log('error ' + e.message));
 			stream.write({ lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 420000000, longitude: -745000000 } });
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		`Found feature called "Patriots Path, Mendham, NJ 07945, USA" at 40.7838351, -74.6143763`,
 		`Found feature called "U.S. 6, Shohola, PA 18458, USA" at 41.3628156, -74.9015468`,
 		`Found feature called "3 Hasta Way, Newton, NJ 07860, USA" at 41.0248224, -74.7127767`,
 		"All done",
-	}, o.console)
-	assert.Equal(t, 1.0, o.sum("grpc_streams"))
-	assert.Equal(t, 1.0, o.sum("grpc_streams_msgs_sent"))
-	assert.Equal(t, 3.0, o.sum("grpc_streams_msgs_received"))
-	durations := o.of("grpc_req_duration")
+	}, o.Console)
+	assert.Equal(t, 1.0, o.Sum("grpc_streams"))
+	assert.Equal(t, 1.0, o.Sum("grpc_streams_msgs_sent"))
+	assert.Equal(t, 3.0, o.Sum("grpc_streams_msgs_received"))
+	durations := o.Of("grpc_req_duration")
 	require.Len(t, durations, 1)
 	tags := durations[0].Tags.Map()
 	assert.Equal(t, "0", tags["status"])
 	assert.Equal(t, "server", tags["kind"])
 	assert.Equal(t, "ListFeatures", tags["method"])
-	streams := o.of("grpc_streams")[0].Tags.Map()
+	streams := o.Of("grpc_streams")[0].Tags.Map()
 	assert.Equal(t, addr+"/main.RouteGuide/ListFeatures", streams["url"])
 	assert.NotContains(t, streams, "status")
 }
@@ -82,13 +82,13 @@ func TestClientStreaming(t *testing.T) {
 			stream.end();
 			stream.write(DB[0]); // after end: nothing
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"Finished trip with 3 points, passed 2 features, traveled 0 meters", "ended",
 		"Finished trip with 3 points, passed 2 features, traveled 0 meters", "ended",
-	}, o.console)
-	assert.Equal(t, 6.0, o.sum("grpc_streams_msgs_sent"))
-	assert.Equal(t, 2.0, o.sum("grpc_streams_msgs_received"))
+	}, o.Console)
+	assert.Equal(t, 6.0, o.Sum("grpc_streams_msgs_sent"))
+	assert.Equal(t, 2.0, o.Sum("grpc_streams_msgs_received"))
 }
 
 func TestBidiStreaming(t *testing.T) {
@@ -114,8 +114,8 @@ func TestBidiStreaming(t *testing.T) {
 			stream.write({ location: { latitude: 1, longitude: 1 }, message: 'first' });
 			setTimeout(() => stream.write({ location: { latitude: 2, longitude: 2 }, message: 'second' }), 10);
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"echo: first at 1", "echo: second at 2", "end after 2"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"echo: first at 1", "echo: second at 2", "end after 2"}, o.Console)
 }
 
 func TestStreamErrors(t *testing.T) {
@@ -143,9 +143,9 @@ func TestStreamErrors(t *testing.T) {
 			bad.on('error', (e) => console.log('bad ' + e.message));
 			bad.write({ location: 'not a point' });
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
-	for i, line := range o.console {
-		o.console[i] = strings.ReplaceAll(line, "proto:\u00a0", "proto: ") // protobuf varies its errors' space
+	require.NoError(t, o.Result.Err, o.LogText())
+	for i, line := range o.Console {
+		o.Console[i] = strings.ReplaceAll(line, "proto:\u00a0", "proto: ") // protobuf varies its errors' space
 	}
 	assert.Equal(t, []string{
 		"invalid GRPC Stream's client: no gRPC connection, you must call connect first",
@@ -157,9 +157,9 @@ func TestStreamErrors(t *testing.T) {
 		"bad can't serialise request object to protocol buffer: proto: syntax error (line 1:13): unexpected token \"not a point\"",
 		"error 4 context deadline exceeded",
 		"end",
-	}, o.console)
-	assert.Contains(t, o.logText(), "can't register nope event handler: unknown GRPC stream's event type: nope")
-	durations := o.of("grpc_req_duration")
+	}, o.Console)
+	assert.Contains(t, o.LogText(), "can't register nope event handler: unknown GRPC stream's event type: nope")
+	durations := o.Of("grpc_req_duration")
 	require.Len(t, durations, 2)
 }
 
@@ -182,13 +182,13 @@ func TestHardStopClosesStreams(t *testing.T) {
 			stream.on('end', () => console.log('never'));
 			stream.write({ message: 'hang' });
 		}`, addr)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Empty(t, o.console)
+	assert.Empty(t, o.Console)
 	require.Eventually(t, func() bool {
 		rg.mu.Lock()
 		defer rg.mu.Unlock()
 		return rg.canceled == 3
-	}, 5*time.Second, 10*time.Millisecond, o.logText())
+	}, 5*time.Second, 10*time.Millisecond, o.LogText())
 	require.Eventually(t, func() bool { return rg.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond)
 }

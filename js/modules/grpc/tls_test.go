@@ -75,12 +75,12 @@ func TestTLS(t *testing.T) {
 			console.log('mtls: ' + client.invoke('main.RouteGuide/GetFeature', where).message.name);
 			client.close();
 		}`, addr, files)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		`connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`,
 		"tls: Patriots Path, Mendham, NJ 07945, USA",
 		"mtls: Patriots Path, Mendham, NJ 07945, USA",
-	}, o.console)
+	}, o.Console)
 	assert.Less(t, time.Since(start), 10*time.Second, "a TLS failure fails at once")
 
 	o = runFiles(t, `import grpc from 'k6/net/grpc';
@@ -91,6 +91,6 @@ func TestTLS(t *testing.T) {
 			client.connect('$ADDR');
 			console.log(client.invoke('main.RouteGuide/GetFeature', { latitude: 407838351, longitude: -746143763 }).message.name);
 		}`, addr, files)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"Patriots Path, Mendham, NJ 07945, USA"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"Patriots Path, Mendham, NJ 07945, USA"}, o.Console)
 }

@@ -57,7 +57,7 @@ export default function () {
 		timer = setInterval(() => { ws.send('hello, echo'); if (++sent === %[3]d) clearInterval(timer); }, 10);
 	};
 	ws.onmessage = () => { if (++got === %[3]d) ws.close(); };
-}`, benchVUs, srv.url, perVU(b)))
+}`, benchVUs, srv.URL, perVU(b)))
 }
 
 // BenchmarkEchoPingPong is 50 VUs, each sending its next message as soon as
@@ -71,7 +71,7 @@ export default function () {
 	let got = 0;
 	ws.onopen = () => ws.send('hello, echo');
 	ws.onmessage = () => { if (++got === %d) { ws.close(); } else { ws.send('hello, echo'); } };
-}`, benchVUs, srv.url, perVU(b)))
+}`, benchVUs, srv.URL, perVU(b)))
 }
 
 // baseline runs 50 goroutines of a bare gorilla/websocket client, each on
@@ -82,7 +82,7 @@ func baseline(b *testing.B, every time.Duration) {
 	n := perVU(b)
 	conns := make([]*websocket.Conn, benchVUs)
 	for i := range conns {
-		c, resp, err := websocket.DefaultDialer.Dial(srv.url+"/echo", http.Header{})
+		c, resp, err := websocket.DefaultDialer.Dial(srv.URL+"/echo", http.Header{})
 		if err != nil {
 			b.Fatal(err)
 		}

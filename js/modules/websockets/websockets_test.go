@@ -33,13 +33,13 @@ func TestWebSocketEcho(t *testing.T) {
 				if (got.length === 2) ws.close();
 			});
 			ws.onclose = (e) => console.log('close ' + e.code + ' after ' + got.join(' ') + ' state=' + ws.readyState);
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Empty(t, o.logs)
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Empty(t, o.Logs)
 	assert.Equal(t, []string{
 		"state=0 binaryType=arraybuffer", "open readyState=1 type=open target=true", "close 1000 after hello bytes:3 state=3",
 		"state=0 binaryType=arraybuffer", "open readyState=1 type=open target=true", "close 1000 after hello bytes:3 state=3",
-	}, o.console)
+	}, o.Console)
 }
 
 func TestBinaryTypeAndSendTypes(t *testing.T) {
@@ -82,8 +82,8 @@ func TestBinaryTypeAndSendTypes(t *testing.T) {
 					};
 				}
 			};
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"default binaryType=blob",
 		`GoError: unknown binaryType nodebuffer, the supported ones are "blob" and "arraybuffer"`,
@@ -91,7 +91,7 @@ func TestBinaryTypeAndSendTypes(t *testing.T) {
 		"GoError: unsupported send type Object",
 		"string:text blob:1,2,3 blob:8,7 blob:5,6 blob:98,108,111,98 blob:",
 		"now true 7",
-	}, o.console)
+	}, o.Console)
 }
 
 func TestBlob(t *testing.T) {
@@ -115,7 +115,7 @@ func TestBlob(t *testing.T) {
 			try { new Blob([1]); } catch (e) { console.log(String(e)); }
 			try { new Blob(['a'], 'text/plain'); } catch (e) { console.log(String(e)); }
 		}`, "")
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"12 text/plain true [object Blob]",
 		"héllo world",
@@ -126,7 +126,7 @@ func TestBlob(t *testing.T) {
 		"false 2 true",
 		"TypeError: failed to process [blobParts]: unsupported type of part 0: number",
 		"TypeError: [options] must be an object",
-	}, o.console)
+	}, o.Console)
 }
 
 func TestParams(t *testing.T) {
@@ -158,8 +158,8 @@ func TestParams(t *testing.T) {
 			for (const url of ['http://127.0.0.1/', '$URL/#frag', undefined]) {
 				try { new WebSocket(url); } catch (e) { console.log(String(e)); }
 			}
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"GoError: unsupported compression algorithm 'gzip', supported algorithm is 'deflate'",
 		"GoError: unknown WebSocket's option timeout",
@@ -170,15 +170,15 @@ func TestParams(t *testing.T) {
 		"GoError: WebSocket requires a url",
 		"a extensions=permessage-deflate; server_no_context_takeover; client_no_context_takeover",
 		"b protocol=superchat",
-	}, o.console)
-	reqs := srv.handshakes()
+	}, o.Console)
+	reqs := srv.Handshakes()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, "k6test", reqs[0].Header.Get("X-My-Header"))
 	assert.Contains(t, reqs[0].Header.Get("User-Agent"), "minik6")
 	assert.Equal(t, "vu=jar", reqs[0].Header.Get("Cookie"), "the VU's jar by default")
 	assert.Equal(t, "own=jar", reqs[1].Header.Get("Cookie"), "the jar param")
 	assert.Equal(t, "vu=jar; session=s1", reqs[2].Header.Get("Cookie"), "the handshake's Set-Cookie went to the VU's jar")
-	for _, s := range o.of("ws_sessions") {
+	for _, s := range o.Of("ws_sessions") {
 		if url, _ := s.Tags.Get("url"); strings.HasSuffix(url, "/a") {
 			v, _ := s.Tags.Get("my")
 			assert.Equal(t, "tag", v)
@@ -199,24 +199,24 @@ func TestMetricsAndTags(t *testing.T) {
 			ws.onpong = () => ws.close();
 			const named = new WebSocket('$URL/echo', null, { tags: { name: 'named' } });
 			named.onopen = () => named.close();
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, 2.0, o.sum("ws_sessions"))
-	assert.Len(t, o.of("ws_connecting"), 2)
-	assert.Len(t, o.of("ws_session_duration"), 2)
-	assert.Equal(t, 5.0, o.sum("ws_msgs_sent"), "two messages, a ping and a close frame; then the other's close frame")
-	assert.Equal(t, 2.0, o.sum("ws_msgs_received"))
-	require.Len(t, o.of("ws_ping"), 1)
-	assert.Greater(t, o.sum("data_sent"), 300.0, "the handshake's request and the frames")
-	assert.Greater(t, o.sum("data_received"), 200.0)
-	for _, s := range o.of("ws_sessions") {
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, 2.0, o.Sum("ws_sessions"))
+	assert.Len(t, o.Of("ws_connecting"), 2)
+	assert.Len(t, o.Of("ws_session_duration"), 2)
+	assert.Equal(t, 5.0, o.Sum("ws_msgs_sent"), "two messages, a ping and a close frame; then the other's close frame")
+	assert.Equal(t, 2.0, o.Sum("ws_msgs_received"))
+	require.Len(t, o.Of("ws_ping"), 1)
+	assert.Greater(t, o.Sum("data_sent"), 300.0, "the handshake's request and the frames")
+	assert.Greater(t, o.Sum("data_received"), 200.0)
+	for _, s := range o.Of("ws_sessions") {
 		tags := s.Tags.Map()
 		if tags["name"] == "named" {
 			assert.Equal(t, "named", tags["url"], "a name tag is the url tag too")
 			continue
 		}
-		assert.Equal(t, srv.url+"/echo", tags["url"])
-		assert.Equal(t, srv.url+"/echo", tags["name"])
+		assert.Equal(t, srv.URL+"/echo", tags["url"])
+		assert.Equal(t, srv.URL+"/echo", tags["name"])
 		assert.Equal(t, "101", tags["status"])
 		assert.Equal(t, "chat", tags["subproto"])
 		assert.Equal(t, "default", tags["scenario"])
@@ -248,8 +248,8 @@ func TestConnectionErrors(t *testing.T) {
 				v.close(3001, 'done');
 			};
 			v.onclose = (e) => console.log('v close ' + e.code + ' ' + e.reason);
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.ElementsMatch(t, []string{
 		"GoError: InvalidStateError",
 		"refused error dial tcp 127.0.0.1:1: connect: connection refused",
@@ -261,9 +261,9 @@ func TestConnectionErrors(t *testing.T) {
 		"GoError: InvalidAccessError: Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. 1001 is neither",
 		"GoError: SyntaxError: Failed to execute 'close' on 'WebSocket': The message must not be greater than 123 bytes",
 		"v close 3001 ", // the server's close frame, whose reason gorilla leaves empty
-	}, o.console)
+	}, o.Console)
 	statuses := map[string]bool{}
-	for _, s := range o.of("ws_sessions") {
+	for _, s := range o.Of("ws_sessions") {
 		st, _ := s.Tags.Get("status")
 		statuses[st] = true
 	}
@@ -282,17 +282,17 @@ func TestPingAndListenerErrors(t *testing.T) {
 			try { ws.addEventListener('message', 1); } catch (e) { console.log(String(e)); }
 			try { ws.onmessage = 'x'; } catch (e) { console.log(String(e)); }
 			ws.onmessage = (e) => { throw new Error('boom ' + e.data); };
-		}`, srv.url)
-	require.NoError(t, o.res.Err, "an iteration's exception is logged")
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, "an iteration's exception is logged")
 	assert.Equal(t, []string{
 		`GoError: handler for event type "message" isn't a callable function`,
 		"GoError: a value for 'onmessage' should be callable",
 		"pinged",
-	}, o.console)
-	assert.Contains(t, o.logText(), "can't add event handler: unknown event type: nope")
-	assert.Contains(t, o.logText(), "Error: boom after ping")
-	assert.NotContains(t, o.logText(), ".go:", "no Go stack trace")
-	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
+	}, o.Console)
+	assert.Contains(t, o.LogText(), "can't add event handler: unknown event type: nope")
+	assert.Contains(t, o.LogText(), "Error: boom after ping")
+	assert.NotContains(t, o.LogText(), ".go:", "no Go stack trace")
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"the socket whose listener threw is closed")
 }
 
@@ -306,10 +306,10 @@ func TestHardStopClosesSockets(t *testing.T) {
 				const ws = new WebSocket('$URL/silent');
 				ws.onopen = () => ws.send('never answered');
 			}
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, 6.0, o.sum("ws_sessions"))
-	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, 6.0, o.Sum("ws_sessions"))
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"every socket is closed after the hard stop")
 }
 
@@ -324,19 +324,19 @@ func TestTLS(t *testing.T) {
 			ws.onmessage = (e) => { console.log(e.data); ws.close(); };
 			ws.onerror = (e) => console.log('error ' + e.error);
 		}`
-	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	require.Len(t, o.console, 1)
-	assert.Contains(t, o.console[0], "error tls: failed to verify certificate: x509:")
-	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"over tls"}, o.console)
+	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	require.Len(t, o.Console, 1)
+	assert.Contains(t, o.Console[0], "error tls: failed to verify certificate: x509:")
+	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"over tls"}, o.Console)
 }
 
 func TestNetworkOptions(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, nil)
-	port := srv.url[strings.LastIndex(srv.url, ":")+1:]
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	o := run(t, strings.ReplaceAll(`import { WebSocket } from 'k6/websockets';
 		export const options = {
 			iterations: 1,
@@ -351,14 +351,14 @@ func TestNetworkOptions(t *testing.T) {
 				ws.onopen = () => { console.log(host + ' open'); ws.close(); };
 				ws.onerror = (e) => console.log(host + ' ' + e.error);
 			}
-		}`, "$PORT", port), srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, "$PORT", port), srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.ElementsMatch(t, []string{
 		"echo.test open",
 		"www.blocked.example hostname (www.blocked.example) is in a blocked pattern (*.blocked.example)",
 		"blocked.test IP (127.0.0.2) is in a blacklisted range (127.0.0.2/32)",
-	}, o.console)
-	reqs := srv.handshakes()
+	}, o.Console)
+	reqs := srv.Handshakes()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "minik6-ws-test", reqs[0].Header.Get("User-Agent"))
 	assert.Equal(t, "echo.test:"+port, reqs[0].Host)

@@ -33,29 +33,29 @@ func TestConnect(t *testing.T) {
 				try { socket.sendBinary('text'); } catch (e) { console.log(String(e)); }
 			});
 			console.log('status=' + res.status + ' echo=' + res.headers['X-Echo'] + ' url=' + res.url.endsWith('/x') + ' error=' + JSON.stringify(res.error));
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"GoError: setTimeout requires a >0 timeout parameter, received 0.00",
 		"GoError: expected ArrayBuffer as argument, received: String",
 		"closed 1001: bin2,hi,pong,ticks",
 		`status=101 echo=yes url=true error=""`,
-	}, o.console)
-	reqs := srv.handshakes()
+	}, o.Console)
+	reqs := srv.Handshakes()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "b", reqs[0].Header.Get("X-A"))
 	assert.Contains(t, reqs[0].Header.Get("User-Agent"), "minik6")
 
-	assert.Equal(t, 1.0, o.sum("ws_sessions"))
-	assert.Len(t, o.of("ws_connecting"), 1)
-	assert.Len(t, o.of("ws_session_duration"), 1)
-	assert.Equal(t, 2.0, o.sum("ws_msgs_sent"), "send and sendBinary; not the ping nor the close frame")
-	assert.Equal(t, 2.0, o.sum("ws_msgs_received"))
-	assert.Len(t, o.of("ws_ping"), 1)
-	assert.Greater(t, o.sum("data_sent"), 200.0)
-	for _, s := range o.of("ws_sessions") {
+	assert.Equal(t, 1.0, o.Sum("ws_sessions"))
+	assert.Len(t, o.Of("ws_connecting"), 1)
+	assert.Len(t, o.Of("ws_session_duration"), 1)
+	assert.Equal(t, 2.0, o.Sum("ws_msgs_sent"), "send and sendBinary; not the ping nor the close frame")
+	assert.Equal(t, 2.0, o.Sum("ws_msgs_received"))
+	assert.Len(t, o.Of("ws_ping"), 1)
+	assert.Greater(t, o.Sum("data_sent"), 200.0)
+	for _, s := range o.Of("ws_sessions") {
 		tags := s.Tags.Map()
-		assert.Equal(t, srv.url+"/x", tags["url"])
+		assert.Equal(t, srv.URL+"/x", tags["url"])
 		assert.Equal(t, "101", tags["status"])
 		assert.Equal(t, "t", tags["my"])
 		assert.Contains(t, tags, "subproto")
@@ -82,8 +82,8 @@ func TestConnectFailures(t *testing.T) {
 			for (const args of [[], [{}, {}, () => {}], [{}], [{ timeout: 1 }, () => {}], [{ compression: 'br' }, () => {}], [{ jar: 1 }, () => {}]]) {
 				try { ws.connect('$URL/x', ...args); } catch (e) { console.log(String(e)); }
 			}
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"refused status=0 error=dial tcp 127.0.0.1:1: connect: connection refused",
 		`forbidden status=403 body=no sockets here error=""`,
@@ -96,16 +96,16 @@ func TestConnectFailures(t *testing.T) {
 		`GoError: unknown ws.connect() param "timeout": minik6 knows headers, tags, jar and compression`,
 		"GoError: unsupported compression algorithm 'br', supported algorithm is 'deflate'",
 		"GoError: invalid jar param: it needs to be an http.CookieJar (http.cookieJar() or new http.CookieJar())",
-	}, o.console)
-	assert.Empty(t, o.logs)
-	assert.Equal(t, 4.0, o.sum("ws_sessions"), "a session is counted whatever the handshake's outcome")
+	}, o.Console)
+	assert.Empty(t, o.Logs)
+	assert.Equal(t, 4.0, o.Sum("ws_sessions"), "a session is counted whatever the handshake's outcome")
 
 	thrown := run(t, `import ws from 'k6/ws';
 		export const options = { iterations: 1, throw: true };
-		export default function () { ws.connect('ws://127.0.0.1:1/x', () => {}); }`, srv.url)
-	require.NoError(t, thrown.res.Err)
-	assert.Contains(t, thrown.logText(), "connection refused")
-	assert.NotContains(t, thrown.logText(), ".go:", "no Go stack trace")
+		export default function () { ws.connect('ws://127.0.0.1:1/x', () => {}); }`, srv.URL)
+	require.NoError(t, thrown.Result.Err)
+	assert.Contains(t, thrown.LogText(), "connection refused")
+	assert.NotContains(t, thrown.LogText(), ".go:", "no Go stack trace")
 }
 
 func TestParams(t *testing.T) {
@@ -121,9 +121,9 @@ func TestParams(t *testing.T) {
 			ws.connect('$URL/a', { compression: 'deflate' }, (s) => s.on('open', () => s.close()));
 			ws.connect('$URL/b', { jar: own }, (s) => s.on('open', () => s.close()));
 			ws.connect('$URL/c', { compression: '' }, (s) => s.on('open', () => s.close()));
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	reqs := srv.handshakes()
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	reqs := srv.Handshakes()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, "vu=jar", reqs[0].Header.Get("Cookie"), "the VU's jar by default")
 	assert.Contains(t, reqs[0].Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate")
@@ -141,9 +141,9 @@ func TestServerPing(t *testing.T) {
 			ws.connect('$URL/ping', (socket) => {
 				socket.on('ping', () => { console.log('pinged'); socket.close(); });
 			});
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"pinged"}, o.console)
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"pinged"}, o.Console)
 }
 
 func TestHandlerException(t *testing.T) {
@@ -156,11 +156,11 @@ func TestHandlerException(t *testing.T) {
 				socket.on('open', () => socket.send('x'));
 				socket.on('message', (m) => { throw new Error('boom ' + m); });
 			});
-		}`, srv.url)
-	require.NoError(t, o.res.Err)
-	assert.Contains(t, o.logText(), "Error: boom x")
-	assert.NotContains(t, o.logText(), ".go:", "no Go stack trace")
-	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond)
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err)
+	assert.Contains(t, o.LogText(), "Error: boom x")
+	assert.NotContains(t, o.LogText(), ".go:", "no Go stack trace")
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 5*time.Second, 10*time.Millisecond)
 }
 
 func TestHardStopClosesSockets(t *testing.T) {
@@ -170,11 +170,11 @@ func TestHardStopClosesSockets(t *testing.T) {
 		export const options = { scenarios: { s: { executor: 'constant-vus', vus: 3, duration: '1s', gracefulStop: '0s' } } };
 		export default function () {
 			ws.connect('$URL/silent', (socket) => socket.on('open', () => socket.send('never answered')));
-		}`, srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, 3.0, o.sum("ws_sessions"))
-	assert.Empty(t, o.of("ws_session_duration"), "no sample after the hard stop")
-	require.Eventually(t, func() bool { return srv.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
+		}`, srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, 3.0, o.Sum("ws_sessions"))
+	assert.Empty(t, o.Of("ws_session_duration"), "no sample after the hard stop")
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"every socket is closed after the hard stop")
 }
 
@@ -190,11 +190,11 @@ func TestTLS(t *testing.T) {
 			});
 			if (res.error) console.log('error ' + res.error);
 		}`
-	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	require.Len(t, o.console, 1)
-	assert.Contains(t, o.console[0], "error tls: failed to verify certificate: x509:")
-	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.url)
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"over tls"}, o.console)
+	o := run(t, strings.ReplaceAll(src, "$SKIP", "false"), srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	require.Len(t, o.Console, 1)
+	assert.Contains(t, o.Console[0], "error tls: failed to verify certificate: x509:")
+	o = run(t, strings.ReplaceAll(src, "$SKIP", "true"), srv.URL)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"over tls"}, o.Console)
 }
