@@ -414,18 +414,54 @@ func checkHostnamePattern(p string) error {
 
 // Match reports whether host matches one of the patterns, ignoring case.
 func (hp HostnamePatterns) Match(host string) bool {
+	_, ok := hp.Matching(host)
+	return ok
+}
+
+// Matching returns the first pattern host matches, ignoring case (k6's
+// blocked-host message names it).
+func (hp HostnamePatterns) Matching(host string) (string, bool) {
 	host = strings.ToLower(host)
 	for _, p := range hp {
-		p = strings.ToLower(p)
-		if suffix, wild := strings.CutPrefix(p, "*"); wild {
+		lp := strings.ToLower(p)
+		if suffix, wild := strings.CutPrefix(lp, "*"); wild {
 			if strings.HasSuffix(host, suffix) {
-				return true
+				return p, true
 			}
-		} else if host == p {
-			return true
+		} else if host == lp {
+			return p, true
 		}
 	}
-	return false
+	return "", false
+}
+
+// LookupHosts applies the hosts option to a dial of host:port: an exact
+// "host:port" or "host" entry, else the longest "*.suffix" wildcard. The
+// entry's value is "ip", "ip:port" or another name; the result is always
+// host:port.
+func LookupHosts(hosts map[string]string, host, port string) (string, bool) {
+	if len(hosts) == 0 {
+		return "", false
+	}
+	to, ok := hosts[net.JoinHostPort(host, port)]
+	if !ok {
+		to, ok = hosts[host]
+	}
+	if !ok {
+		best := ""
+		for pattern, v := range hosts {
+			if suffix, wild := strings.CutPrefix(pattern, "*"); wild && strings.HasSuffix(host, suffix) && len(pattern) > len(best) {
+				best, to, ok = pattern, v, true
+			}
+		}
+	}
+	if !ok {
+		return "", false
+	}
+	if _, _, err := net.SplitHostPort(to); err != nil {
+		to = net.JoinHostPort(strings.Trim(to, "[]"), port)
+	}
+	return to, true
 }
 
 // checkLocalIPs checks the `localIPs` form: comma-separated IPs, ranges

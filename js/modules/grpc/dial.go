@@ -30,10 +30,10 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pattern, blocked := blockedBy(d.opts.BlockHostnames, host); blocked {
+	if pattern, blocked := d.opts.BlockHostnames.Matching(host); blocked {
 		return nil, dialError("hostname (" + host + ") is in a blocked pattern (" + pattern + ")")
 	}
-	if to, ok := lookupHosts(d.opts.Hosts, host, port); ok {
+	if to, ok := options.LookupHosts(d.opts.Hosts, host, port); ok {
 		if host, port, err = net.SplitHostPort(to); err != nil {
 			return nil, err
 		}
@@ -90,17 +90,6 @@ type handshakeError struct{ error }
 func (e handshakeError) Unwrap() error   { return e.error }
 func (e handshakeError) Temporary() bool { return false }
 
-// blockedBy returns the blockHostnames pattern host matches (ignoring case),
-// which k6's message names.
-func blockedBy(patterns options.HostnamePatterns, host string) (string, bool) {
-	for _, p := range patterns {
-		if options.HostnamePatterns([]string{p}).Match(host) {
-			return p, true
-		}
-	}
-	return "", false
-}
-
 // preferIPv4 picks the first IPv4 address, else the first one (k6's default
 // DNS policy).
 func preferIPv4(ips []net.IP) net.IP {
@@ -110,33 +99,6 @@ func preferIPv4(ips []net.IP) net.IP {
 		}
 	}
 	return ips[0]
-}
-
-// lookupHosts applies the hosts option: an exact "host:port" or "host" entry,
-// else the longest "*.suffix" wildcard; the value is "ip", "ip:port" or a name.
-func lookupHosts(hosts map[string]string, host, port string) (string, bool) {
-	if len(hosts) == 0 {
-		return "", false
-	}
-	to, ok := hosts[net.JoinHostPort(host, port)]
-	if !ok {
-		to, ok = hosts[host]
-	}
-	if !ok {
-		best := ""
-		for pattern, v := range hosts {
-			if suffix, wild := strings.CutPrefix(pattern, "*"); wild && strings.HasSuffix(host, suffix) && len(pattern) > len(best) {
-				best, to, ok = pattern, v, true
-			}
-		}
-	}
-	if !ok {
-		return "", false
-	}
-	if _, _, err := net.SplitHostPort(to); err != nil {
-		to = net.JoinHostPort(strings.Trim(to, "[]"), port)
-	}
-	return to, true
 }
 
 // countingConn counts the bytes a connection reads and writes.

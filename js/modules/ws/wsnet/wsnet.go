@@ -210,12 +210,10 @@ func (d *Dialer) dial(ctx context.Context, opts *options.Options, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range opts.BlockHostnames {
-		if options.HostnamePatterns([]string{p}).Match(host) {
-			return nil, errors.New("hostname (" + host + ") is in a blocked pattern (" + p + ")")
-		}
+	if p, blocked := opts.BlockHostnames.Matching(host); blocked {
+		return nil, errors.New("hostname (" + host + ") is in a blocked pattern (" + p + ")")
 	}
-	if to, ok := lookupHosts(opts.Hosts, host, port); ok {
+	if to, ok := options.LookupHosts(opts.Hosts, host, port); ok {
 		if host, port, err = net.SplitHostPort(to); err != nil {
 			return nil, err
 		}
@@ -267,33 +265,6 @@ func preferIPv4(ips []net.IP) net.IP {
 		}
 	}
 	return ips[0]
-}
-
-// lookupHosts applies the hosts option: an exact "host:port" or "host" entry,
-// else the longest "*.suffix" wildcard; the value is "ip", "ip:port" or a name.
-func lookupHosts(hosts map[string]string, host, port string) (string, bool) {
-	if len(hosts) == 0 {
-		return "", false
-	}
-	to, ok := hosts[net.JoinHostPort(host, port)]
-	if !ok {
-		to, ok = hosts[host]
-	}
-	if !ok {
-		best := ""
-		for pattern, v := range hosts {
-			if suffix, wild := strings.CutPrefix(pattern, "*"); wild && strings.HasSuffix(host, suffix) && len(pattern) > len(best) {
-				best, to, ok = pattern, v, true
-			}
-		}
-	}
-	if !ok {
-		return "", false
-	}
-	if _, _, err := net.SplitHostPort(to); err != nil {
-		to = net.JoinHostPort(strings.Trim(to, "[]"), port)
-	}
-	return to, true
 }
 
 // tlsConfig is the TLS of a wss:// handshake with host: the run's
