@@ -435,6 +435,53 @@ func (hp HostnamePatterns) Matching(host string) (string, bool) {
 	return "", false
 }
 
+// TLSConfig is the TLS of a connection to host as the run's options say:
+// insecureSkipTLSVerify, tlsVersion (TLS 1.2 at the least by default, 1.0
+// when a range is given without a minimum), tlsCipherSuites, and the first
+// tlsAuth certificate whose domains match host; nextProtos are offered by
+// ALPN.
+func (o *Options) TLSConfig(host string, nextProtos ...string) (*tls.Config, error) {
+	conf := &tls.Config{
+		InsecureSkipVerify: o.InsecureSkipTLSVerify.Bool, //nolint:gosec // the user's option
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         nextProtos,
+	}
+	if v := o.TLSVersion; v != nil {
+		if mv := v.MinVersion(); mv != 0 {
+			conf.MinVersion = mv
+		} else {
+			conf.MinVersion = tls.VersionTLS10
+		}
+		conf.MaxVersion = v.MaxVersion()
+	}
+	if len(o.TLSCipherSuites) > 0 {
+		conf.CipherSuites = o.TLSCipherSuites.IDs()
+	}
+	for i, a := range o.TLSAuth {
+		if len(a.Domains) > 0 && !matchDomain(a.Domains, host) {
+			continue
+		}
+		cert, err := a.Certificate()
+		if err != nil {
+			return nil, fmt.Errorf("tlsAuth[%d]: %w", i, err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+		break
+	}
+	return conf, nil
+}
+
+// matchDomain reports whether host is one of a tlsAuth entry's domains,
+// "*.suffix" wildcards included, ignoring case.
+func matchDomain(domains []string, host string) bool {
+	for _, d := range domains {
+		if strings.EqualFold(d, host) || (strings.HasPrefix(d, "*.") && strings.HasSuffix(strings.ToLower(host), strings.ToLower(d[1:]))) {
+			return true
+		}
+	}
+	return false
+}
+
 // LookupHosts applies the hosts option to a dial of host:port: an exact
 // "host:port" or "host" entry, else the longest "*.suffix" wildcard. The
 // entry's value is "ip", "ip:port" or another name; the result is always

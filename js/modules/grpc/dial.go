@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"strings"
 	"sync/atomic"
 
 	"google.golang.org/grpc/credentials"
@@ -123,32 +122,9 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and tlsAuth (for the
 // host's domain), then connect()'s tls param.
 func tlsConfig(opts *options.Options, host string, p *tlsParams) (*tls.Config, error) {
-	conf := &tls.Config{
-		InsecureSkipVerify: opts.InsecureSkipTLSVerify.Bool, //nolint:gosec // the user's option
-		MinVersion:         tls.VersionTLS12,
-		NextProtos:         []string{"h2"},
-	}
-	if v := opts.TLSVersion; v != nil {
-		if mv := v.MinVersion(); mv != 0 {
-			conf.MinVersion = mv
-		} else {
-			conf.MinVersion = tls.VersionTLS10
-		}
-		conf.MaxVersion = v.MaxVersion()
-	}
-	if len(opts.TLSCipherSuites) > 0 {
-		conf.CipherSuites = opts.TLSCipherSuites.IDs()
-	}
-	for i, a := range opts.TLSAuth {
-		if len(a.Domains) > 0 && !matchDomain(a.Domains, host) {
-			continue
-		}
-		cert, err := a.Certificate()
-		if err != nil {
-			return nil, fmt.Errorf("tlsAuth[%d]: %w", i, err)
-		}
-		conf.Certificates = []tls.Certificate{cert}
-		break
+	conf, err := opts.TLSConfig(host, "h2")
+	if err != nil {
+		return nil, err
 	}
 	if p == nil {
 		return conf, nil
@@ -177,13 +153,4 @@ func tlsConfig(opts *options.Options, host string, p *tlsParams) (*tls.Config, e
 		conf.Certificates = []tls.Certificate{cert}
 	}
 	return conf, nil
-}
-
-func matchDomain(domains []string, host string) bool {
-	for _, d := range domains {
-		if strings.EqualFold(d, host) || (strings.HasPrefix(d, "*.") && strings.HasSuffix(strings.ToLower(host), strings.ToLower(d[1:]))) {
-			return true
-		}
-	}
-	return false
 }

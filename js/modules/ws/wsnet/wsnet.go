@@ -7,7 +7,6 @@ package wsnet
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -195,7 +194,7 @@ func (d *Dialer) Dial(ctx context.Context, st *runner.VUState, rawURL string, p 
 		Jar:               jar,
 	}
 	if u, err := url.Parse(rawURL); err == nil && u.Scheme == "wss" {
-		conf, err := tlsConfig(opts, u.Hostname())
+		conf, err := opts.TLSConfig(u.Hostname(), "http/1.1")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -265,49 +264,6 @@ func preferIPv4(ips []net.IP) net.IP {
 		}
 	}
 	return ips[0]
-}
-
-// tlsConfig is the TLS of a wss:// handshake with host: the run's
-// insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and tlsAuth (the first
-// certificate for the host's domain), over HTTP/1.1.
-func tlsConfig(opts *options.Options, host string) (*tls.Config, error) {
-	conf := &tls.Config{
-		InsecureSkipVerify: opts.InsecureSkipTLSVerify.Bool, //nolint:gosec // the user's option
-		MinVersion:         tls.VersionTLS12,
-		NextProtos:         []string{"http/1.1"},
-	}
-	if v := opts.TLSVersion; v != nil {
-		if mv := v.MinVersion(); mv != 0 {
-			conf.MinVersion = mv
-		} else {
-			conf.MinVersion = tls.VersionTLS10
-		}
-		conf.MaxVersion = v.MaxVersion()
-	}
-	if len(opts.TLSCipherSuites) > 0 {
-		conf.CipherSuites = opts.TLSCipherSuites.IDs()
-	}
-	for i, a := range opts.TLSAuth {
-		if len(a.Domains) > 0 && !matchDomain(a.Domains, host) {
-			continue
-		}
-		cert, err := a.Certificate()
-		if err != nil {
-			return nil, fmt.Errorf("tlsAuth[%d]: %w", i, err)
-		}
-		conf.Certificates = []tls.Certificate{cert}
-		break
-	}
-	return conf, nil
-}
-
-func matchDomain(domains []string, host string) bool {
-	for _, d := range domains {
-		if strings.EqualFold(d, host) || (strings.HasPrefix(d, "*.") && strings.HasSuffix(strings.ToLower(host), strings.ToLower(d[1:]))) {
-			return true
-		}
-	}
-	return false
 }
 
 // Emitter emits a socket's samples with its tags and the VU's metadata, both
