@@ -2,12 +2,14 @@ package http
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +30,9 @@ type fastPool struct {
 	idle      map[string][]*fastConn // by host:port
 	keepAlive bool
 
+	names  map[string]string // header names as received → canonical
+	values map[string]string // by header name: the last value received
+
 	mu     sync.Mutex
 	active *fastConn // the connection of the request in flight
 
@@ -46,7 +51,8 @@ type fastConn struct {
 	br      *bufio.Reader
 	bw      *bufio.Writer
 	trace   *httptrace.ClientTrace
-	waiting bool // the next read with data is the response's first byte
+	waiting bool     // the next read with data is the response's first byte
+	body    fastBody // of the response being read
 }
 
 func (fc *fastConn) Read(p []byte) (int, error) {
@@ -61,7 +67,7 @@ func (fc *fastConn) Read(p []byte) (int, error) {
 }
 
 func newFastPool(c *client) *fastPool {
-	return &fastPool{c: c, idle: map[string][]*fastConn{}, keepAlive: !c.opts.NoConnectionReuse.Bool}
+	return &fastPool{c: c, idle: map[string][]*fastConn{}, keepAlive: !c.opts.NoConnectionReuse.Bool, names: map[string]string{}, values: map[string]string{}}
 }
 
 // usable reports whether req can take the fast path: plain HTTP, no proxy.
@@ -134,7 +140,7 @@ func (p *fastPool) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := p.exchange(fc, req, trace)
+		resp, err := p.exchange(fc, req, trace, key)
 		if err == nil {
 			return resp, nil
 		}
@@ -196,7 +202,7 @@ func (p *fastPool) conn(ctx context.Context, key string, trace *httptrace.Client
 }
 
 // exchange writes req on fc and reads the response head.
-func (p *fastPool) exchange(fc *fastConn, req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
+func (p *fastPool) exchange(fc *fastConn, req *http.Request, trace *httptrace.ClientTrace, key string) (*http.Response, error) {
 	p.setActive(fc)
 	if !p.deadline.IsZero() {
 		_ = fc.SetDeadline(p.deadline)
@@ -214,16 +220,159 @@ func (p *fastPool) exchange(fc *fastConn, req *http.Request, trace *httptrace.Cl
 		trace.WroteRequest(httptrace.WroteRequestInfo{})
 	}
 	for {
-		resp, err := http.ReadResponse(fc.br, req)
+		resp, err := p.readHead(fc, req)
 		if err != nil {
 			return nil, err
 		}
-		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
-			continue // 1xx: the final response follows
+		if resp == nil {
+			if resp, err = http.ReadResponse(fc.br, req); err != nil {
+				return nil, err
+			}
+			if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+				continue // 1xx: the final response follows
+			}
+			fc.body = fastBody{rc: resp.Body}
+		} else {
+			fc.body = fastBody{left: resp.ContentLength}
 		}
-		resp.Body = &fastBody{ReadCloser: resp.Body, fc: fc, p: p, keep: p.keepAlive && !resp.Close, key: hostPort(req)}
+		fc.body.fc, fc.body.p, fc.body.key, fc.body.keep = fc, p, key, p.keepAlive && !resp.Close
+		resp.Body = &fc.body
 		return resp, nil
 	}
+}
+
+var crlf2 = []byte("\r\n\r\n")
+
+// readHead reads a plain response head — HTTP/1.1, a final status, a body of
+// Content-Length bytes, no Transfer-Encoding — when all of it is in fc's
+// buffer, with few allocations: header names and values are interned (a
+// value costs nothing while it is the one the previous response had). For
+// any other head it returns nil and leaves the buffer to http.ReadResponse.
+func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, error) {
+	if _, err := fc.br.Peek(1); err != nil {
+		return nil, err
+	}
+	buf, _ := fc.br.Peek(fc.br.Buffered())
+	end := bytes.Index(buf, crlf2)
+	if end < 0 || req.Method == http.MethodHead {
+		return nil, nil
+	}
+	status, rest, _ := bytes.Cut(buf[:end+2], crlf)
+	if len(status) < 12 || string(status[:9]) != "HTTP/1.1 " || len(status) > 12 && status[12] != ' ' {
+		return nil, nil
+	}
+	code := 0
+	for _, c := range status[9:12] {
+		if c < '0' || c > '9' {
+			return nil, nil
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 200 || code == http.StatusNoContent || code == http.StatusNotModified {
+		return nil, nil
+	}
+	n := bytes.Count(rest, crlf)
+	h := make(http.Header, n)
+	vals := make([]string, n)
+	length, closing := int64(-1), false
+	for i := 0; len(rest) > 0; i++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, crlf)
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			return nil, nil
+		}
+		key := p.name(line[:colon])
+		raw := bytes.Trim(line[colon+1:], " \t")
+		if key == "" || !validValue(raw) {
+			return nil, nil
+		}
+		switch key {
+		case "Transfer-Encoding":
+			return nil, nil
+		case "Content-Length":
+			if length >= 0 || len(raw) == 0 || len(raw) > 18 {
+				return nil, nil
+			}
+			length = 0
+			for _, c := range raw {
+				if c < '0' || c > '9' {
+					return nil, nil
+				}
+				length = length*10 + int64(c-'0')
+			}
+		case "Connection":
+			for _, tok := range bytes.Split(raw, []byte(",")) {
+				closing = closing || bytes.EqualFold(bytes.TrimSpace(tok), []byte("close"))
+			}
+		}
+		vals[i] = p.value(key, raw)
+		if old, ok := h[key]; ok {
+			h[key] = append(old, vals[i])
+		} else {
+			h[key] = vals[i : i+1 : i+1]
+		}
+	}
+	if length < 0 {
+		return nil, nil
+	}
+	// as net/http reads a response
+	if closing {
+		delete(h, "Connection")
+	}
+	if pragma, ok := h["Pragma"]; ok && len(pragma) > 0 && pragma[0] == "no-cache" && len(h["Cache-Control"]) == 0 {
+		h["Cache-Control"] = []string{"no-cache"}
+	}
+	resp := &http.Response{
+		Status: p.value(":status", status[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, ContentLength: length, Close: closing, Request: req,
+	}
+	_, _ = fc.br.Discard(end + 4)
+	return resp, nil
+}
+
+// maxInterned bounds the names and values a fastPool keeps.
+const maxInterned = 256
+
+// name is the canonical form of a header name, "" when it is not a token.
+func (p *fastPool) name(raw []byte) string {
+	if s, ok := p.names[string(raw)]; ok {
+		return s
+	}
+	for _, c := range raw {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return ""
+		}
+	}
+	s := textproto.CanonicalMIMEHeaderKey(string(raw))
+	if len(p.names) < maxInterned {
+		p.names[string(raw)] = s
+	}
+	return s
+}
+
+// value is raw as a string: the previous response's value of the same header
+// when it is the same.
+func (p *fastPool) value(key string, raw []byte) string {
+	if s, ok := p.values[key]; ok && s == string(raw) {
+		return s
+	}
+	s := string(raw)
+	if _, ok := p.values[key]; ok || len(p.values) < maxInterned {
+		p.values[key] = s
+	}
+	return s
+}
+
+// validValue reports whether a header value has no control characters but
+// tabs (as net/http, which rejects the others).
+func validValue(v []byte) bool {
+	for _, c := range v {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // writeRequest writes an HTTP/1.1 request head and body.
@@ -276,10 +425,12 @@ func (p *fastPool) writeRequest(w *bufio.Writer, req *http.Request) error {
 	return err
 }
 
-// fastBody is a response body on a fastConn: closed after it was read to the
-// end, it gives the connection back to the pool.
+// fastBody is a response body on a fastConn (one per connection, reset for
+// each response): closed after it was read to the end, it gives the
+// connection back to the pool.
 type fastBody struct {
-	io.ReadCloser
+	rc   io.ReadCloser // the body as net/http reads it; nil: the next left bytes of the connection
+	left int64
 	fc   *fastConn
 	p    *fastPool
 	key  string
@@ -289,9 +440,24 @@ type fastBody struct {
 }
 
 func (b *fastBody) Read(buf []byte) (int, error) {
-	n, err := b.ReadCloser.Read(buf)
-	if err == io.EOF {
+	if b.rc != nil {
+		n, err := b.rc.Read(buf)
+		if err == io.EOF {
+			b.eof = true
+		}
+		return n, err
+	}
+	if b.left <= 0 {
 		b.eof = true
+		return 0, io.EOF
+	}
+	if int64(len(buf)) > b.left {
+		buf = buf[:b.left]
+	}
+	n, err := b.fc.br.Read(buf)
+	b.left -= int64(n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
 	return n, err
 }
@@ -301,7 +467,12 @@ func (b *fastBody) Close() error {
 		return nil
 	}
 	b.done = true
-	err := b.ReadCloser.Close()
+	var err error
+	if b.rc != nil {
+		err = b.rc.Close()
+	} else {
+		b.eof = b.left == 0
+	}
 	b.p.setActive(nil)
 	if !b.keep || !b.eof || err != nil || len(b.p.idle[b.key]) >= maxIdlePerHost {
 		_ = b.fc.Close()

@@ -1,9 +1,11 @@
 package http_test
 
 import (
+	"bufio"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +60,67 @@ func TestFastPathRequests(t *testing.T) {
 		console.log(http.get(B + '/status/100').status);`), bin.URL())
 	require.NoError(t, o.res.Err, o.logText())
 	assert.Equal(t, []string{`200 {"a":["1"]} x  y`, "0", "3", "200"}, o.console)
+}
+
+// cannedServer answers each request on 127.0.0.1 with the canned response its
+// path names, closing the connection after those that say so.
+func cannedServer(t *testing.T, canned map[string]string) string {
+	t.Helper()
+	l := mustListen(t)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					resp := canned[req.URL.Path]
+					if _, err := io.WriteString(conn, resp); err != nil || strings.HasPrefix(resp, "HTTP/1.0") || strings.Contains(resp, "Connection: close") {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// The VU's own HTTP/1.1 path reads responses as net/http does (batch goes
+// through net/http's transport): plain heads it parses itself, the others
+// (chunked, HTTP/1.0, 1xx…) it leaves to net/http.
+func TestFastPathReadsHeadsAsNetHTTP(t *testing.T) {
+	t.Parallel()
+	canned := map[string]string{
+		"/plain":    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nx-a: 2\r\ncontent-type:  text/x \r\n\r\nok",
+		"/noreason": "HTTP/1.1 201\r\nContent-Length: 0\r\n\r\n",
+		"/chunked":  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+		"/http10":   "HTTP/1.0 200 OK\r\nX-Old: yes\r\n\r\nold body",
+		"/close":    "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope",
+		"/cookies":  "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nContent-Length: 0\r\n\r\n",
+		"/continue": "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nyes",
+		"/empty":    "HTTP/1.1 204 No Content\r\nX-E: 1\r\n\r\n",
+		"/pragma":   "HTTP/1.1 200 OK\r\nPragma: no-cache\r\nContent-Length: 0\r\n\r\n",
+	}
+	base := cannedServer(t, canned)
+	o := run(t, script("", `
+		const show = (r) => S({ status: r.status, text: r.status_text, proto: r.proto, headers: r.headers, body: r.body, error: r.error,
+			cookies: Object.keys(r.cookies).sort().join(',') });
+		for (const p of ['/plain', '/noreason', '/chunked', '/http10', '/close', '/plain', '/cookies', '/continue', '/empty', '/pragma']) {
+			const fast = show(http.get(B + p, { jar: new http.CookieJar() }));
+			const std = show(http.batch([['GET', B + p, null, { jar: new http.CookieJar() }]])[0]);
+			console.log(fast === std ? p + ' same' : p + ' fast ' + fast + ' std ' + std);
+		}
+		console.log(http.get(B + '/plain').headers['X-A'], http.get(B + '/plain').headers['Content-Type']);`), base)
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{"/plain same", "/noreason same", "/chunked same", "/http10 same", "/close same", "/plain same",
+		"/cookies same", "/continue same", "/empty same", "/pragma same", "1, 2 text/x"}, o.console)
 }
