@@ -139,15 +139,16 @@ func (m *Module) newCookieJarCtor() func(call sobek.ConstructorCall) *sobek.Obje
 	}
 }
 
-// addCookies sets the request's Cookie header from its jar and the params'
-// cookies, and returns the cookies sent.
-func (m *Module) addCookies(req *http.Request, r *request) []*http.Cookie {
+// cookies is the Cookie header of r's request to u — the params' Cookie
+// header, then the jar's cookies and the params' cookies — and the cookies
+// sent; "" when there are none to add to the params' header.
+func (m *Module) cookies(u *url.URL, r *request) (string, []*http.Cookie) {
 	var sent []*http.Cookie
 	if r.jar != nil {
-		sent = r.jar.jar().Cookies(req.URL)
+		sent = r.jar.jar().Cookies(u)
 	}
 	if len(r.cookies) == 0 && len(sent) == 0 {
-		return nil
+		return "", nil
 	}
 	for _, rc := range r.cookies {
 		if rc.replace {
@@ -164,15 +165,12 @@ func (m *Module) addCookies(req *http.Request, r *request) []*http.Cookie {
 		sent = append(sent, &http.Cookie{Name: rc.name, Value: rc.value})
 	}
 	var b strings.Builder
-	if v := req.Header.Get("Cookie"); v != "" {
-		b.WriteString(v)
-	}
+	b.WriteString(r.getHeader("Cookie"))
 	for _, ck := range sent {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
 		b.WriteString(ck.Name + "=" + ck.Value)
 	}
-	req.Header["Cookie"] = []string{b.String()}
-	return sent
+	return b.String(), sent
 }

@@ -60,14 +60,17 @@ type result struct {
 	remotePort int
 	tls        *tls.ConnectionState
 	timings    timings
-	hopsBuf    [1]hop // most requests have one hop
+	hopsBuf    [1]hop       // most requests have one hop
+	tmpl       http.Request // what a hop's request is made from
+	js         response     // the script's Response
 }
 
 var defaultUserAgent = "minik6 (https://github.com/minik6/minik6)"
 
 // exchange sends r and follows redirects; it may run on any goroutine (batch).
 func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.FieldLogger, debug, userAgent string) *result {
-	res := &result{req: r, url: r.rawURL}
+	res := &r.out
+	*res = result{req: r, url: r.rawURL}
 	res.hops = res.hopsBuf[:0]
 	if r.err != nil {
 		res.err = r.err
@@ -91,19 +94,8 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 	redirectsLeft := r.redirect
 	var digest string
 	for {
-		req := &http.Request{
-			Method:     method,
-			URL:        u,
-			Proto:      "HTTP/1.1",
-			ProtoMajor: 1,
-			ProtoMinor: 1,
-			Header:     make(http.Header, len(r.header)+3),
-			Host:       u.Host,
-		}
-		req = req.WithContext(rc.begin(remaining(deadline, r.timeout)))
-		for k, v := range r.header {
-			req.Header[k] = v
-		}
+		res.tmpl = http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: u.Host}
+		req := res.tmpl.WithContext(rc.begin(remaining(deadline, r.timeout)))
 		if len(body) > 0 || r.bodySet {
 			req.Body = io.NopCloser(bytes.NewReader(body))
 			req.ContentLength = int64(len(body))
@@ -116,24 +108,37 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 		if h := r.getHeader("Host"); h != "" {
 			req.Host = h
 		}
-		if _, ok := req.Header["User-Agent"]; !ok {
-			req.Header["User-Agent"] = m.userAgentValue(userAgent)
+		var cookie string
+		cookie, res.reqCookies = m.cookies(u, r)
+		compressed := r.compress != "" && len(body) > 0
+		if len(r.header) == 0 && cookie == "" && u.User == nil && digest == "" && !compressed {
+			req.Header = m.plainHeader(userAgent)
+		} else {
+			req.Header = make(http.Header, len(r.header)+4)
+			for k, v := range r.header {
+				req.Header[k] = v
+			}
+			if _, ok := req.Header["User-Agent"]; !ok {
+				req.Header["User-Agent"] = []string{userAgent}
+			}
+			if _, ok := req.Header["Accept-Encoding"]; !ok {
+				req.Header["Accept-Encoding"] = acceptEncoding
+			}
+			if compressed {
+				req.Header["Content-Encoding"] = []string{r.compress}
+			}
+			if u.User != nil && r.auth != "digest" {
+				// for ntlm, the Negotiator's credentials
+				pw, _ := u.User.Password()
+				req.SetBasicAuth(u.User.Username(), pw)
+			}
+			if digest != "" {
+				req.Header["Authorization"] = []string{digest}
+			}
+			if cookie != "" {
+				req.Header["Cookie"] = []string{cookie}
+			}
 		}
-		if _, ok := req.Header["Accept-Encoding"]; !ok {
-			req.Header["Accept-Encoding"] = acceptEncoding
-		}
-		if r.compress != "" && len(body) > 0 {
-			req.Header["Content-Encoding"] = []string{r.compress}
-		}
-		if u.User != nil && r.auth != "digest" {
-			// for ntlm, the Negotiator's credentials
-			pw, _ := u.User.Password()
-			req.SetBasicAuth(u.User.Username(), pw)
-		}
-		if digest != "" {
-			req.Header["Authorization"] = []string{digest}
-		}
-		res.reqCookies = m.addCookies(req, r)
 		tr := rc.tracer()
 		var h hop
 		var resp *http.Response
@@ -151,13 +156,13 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 		if err != nil {
 			res.err = err
 			res.status, res.proto, res.header, res.body, res.hasBody = 0, "", nil, nil, false
-			res.url = u.String()
+			res.url = r.urlText(u)
 			res.timings = h.timings
 			return res
 		}
 		res.body, res.hasBody = rbody, hasBody
 		res.status, res.statusText, res.proto, res.header = resp.StatusCode, resp.Status, resp.Proto, resp.Header
-		res.url = u.String()
+		res.url = r.urlText(u)
 		res.tls = resp.TLS
 		res.timings = h.timings
 		res.remoteIP = h.remoteIP
@@ -208,15 +213,16 @@ func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.Fi
 
 var acceptEncoding = []string{"gzip, deflate"}
 
-// userAgentValue is ua as a header value, the same slice while ua does not
-// change (header values are never modified).
-func (m *Module) userAgentValue(ua string) []string {
+// plainHeader is the header of a request that adds nothing to the defaults
+// (User-Agent, Accept-Encoding): the same map while the user agent does not
+// change, as no one modifies a request's header once it is made.
+func (m *Module) plainHeader(ua string) http.Header {
 	m.uaMu.Lock()
 	defer m.uaMu.Unlock()
-	if len(m.uaValue) == 0 || m.uaValue[0] != ua {
-		m.uaValue = []string{ua}
+	if m.plain == nil || m.plain["User-Agent"][0] != ua {
+		m.plain = http.Header{"User-Agent": {ua}, "Accept-Encoding": acceptEncoding}
 	}
-	return m.uaValue
+	return m.plain
 }
 
 // remaining is the timeout of a request (or hop) sent now: the time left
@@ -306,9 +312,11 @@ func (h *hopRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // roundTrip sends one request with the tracer and reads the body.
 func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer, rc reqContext) (hop, *http.Response, []byte, bool, *reqError) {
-	h := hop{method: req.Method, url: maskURL(req.URL.String())}
+	h := hop{method: req.Method}
 	if req.URL == r.u {
 		h.url = r.maskedURL()
+	} else {
+		h.url = maskURL(req.URL.String())
 	}
 	start := time.Now()
 	tr.reset(start)
@@ -382,6 +390,14 @@ func (m *Module) ipString(ip net.IP) string {
 		m.lastIP, m.lastIPStr = ip, ip.String()
 	}
 	return m.lastIPStr
+}
+
+// urlText is u.String(), known for the request's own URL.
+func (r *request) urlText(u *url.URL) string {
+	if u == r.u {
+		return r.uText
+	}
+	return u.String()
 }
 
 // maskedURL is the request's URL for tags and logs, without credentials.
@@ -484,6 +500,7 @@ func readBody(resp *http.Response) ([]byte, error) {
 	}
 	// as Go's transport does for the gzip it asks for
 	if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+		resp.Header = resp.Header.Clone() // it may be shared with other responses (fastPool.readHead)
 		resp.Header.Del("Content-Encoding")
 		resp.Header.Del("Content-Length")
 		resp.ContentLength = -1

@@ -32,6 +32,7 @@ type fastPool struct {
 
 	names  map[string]string // header names as received → canonical
 	values map[string]string // by header name: the last value received
+	last   lastHead
 
 	mu     sync.Mutex
 	active *fastConn // the connection of the request in flight
@@ -245,9 +246,10 @@ var crlf2 = []byte("\r\n\r\n")
 
 // readHead reads a plain response head — HTTP/1.1, a final status, a body of
 // Content-Length bytes, no Transfer-Encoding — when all of it is in fc's
-// buffer, with few allocations: header names and values are interned (a
-// value costs nothing while it is the one the previous response had). For
-// any other head it returns nil and leaves the buffer to http.ReadResponse.
+// buffer, with few allocations: the same head as the previous one shares its
+// parse; otherwise header names and values are interned (a value costs
+// nothing while it is the one the previous response had). For any other
+// head it returns nil and leaves the buffer to http.ReadResponse.
 func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, error) {
 	if _, err := fc.br.Peek(1); err != nil {
 		return nil, err
@@ -257,7 +259,17 @@ func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, er
 	if end < 0 || req.Method == http.MethodHead {
 		return nil, nil
 	}
-	status, rest, _ := bytes.Cut(buf[:end+2], crlf)
+	head := buf[:end+2]
+	if p.last.header != nil && bytes.Equal(head, p.last.raw) {
+		// the previous response's head again: its parse, header included
+		resp := &http.Response{
+			Status: p.last.status, StatusCode: p.last.code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: p.last.header, ContentLength: p.last.length, Close: p.last.closing, Request: req,
+		}
+		_, _ = fc.br.Discard(end + 4)
+		return resp, nil
+	}
+	status, rest, _ := bytes.Cut(head, crlf)
 	if len(status) < 12 || string(status[:9]) != "HTTP/1.1 " || len(status) > 12 && status[12] != ' ' {
 		return nil, nil
 	}
@@ -327,8 +339,20 @@ func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, er
 		Status: p.value(":status", status[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, ContentLength: length, Close: closing, Request: req,
 	}
+	p.last = lastHead{raw: append(p.last.raw[:0], head...), status: resp.Status, code: code, header: h, length: length, closing: closing}
 	_, _ = fc.br.Discard(end + 4)
 	return resp, nil
+}
+
+// lastHead is the last response head readHead parsed. Its header is shared
+// by the responses with the same head, which no one modifies.
+type lastHead struct {
+	raw     []byte
+	status  string
+	code    int
+	header  http.Header
+	length  int64
+	closing bool
 }
 
 // maxInterned bounds the names and values a fastPool keeps.

@@ -41,14 +41,15 @@ type Module struct {
 	lastIP    net.IP
 	lastIPStr string
 	uaMu      sync.Mutex
-	uaValue   []string
+	plain     http.Header // see plainHeader
 	tags      tagCache
 	respProto *sobek.Object // the prototype of Response objects
 
 	responseCallback *expectedStatuses
 
-	lastURLString string
-	lastURL       *url.URL
+	lastURLString string   // as the script gave it
+	lastURL       *url.URL // parsed
+	lastURLText   string   // lastURL.String()
 
 	exports modules.Exports
 }

@@ -34,6 +34,7 @@ type request struct {
 	method   string
 	rawURL   string // as given (credentials included), for the request's url
 	u        *url.URL
+	uText    string // u.String()
 	name     string // the name tag: tags.name, the http.url template, or the masked URL
 	body     []byte
 	bodySet  bool
@@ -48,6 +49,7 @@ type request struct {
 	auth     string
 	compress string
 	err      *reqError // a request that can't be sent (invalid URL…)
+	out      result    // its result, made with it
 }
 
 // reqCookie is a cookie of the params' cookies.
@@ -81,29 +83,29 @@ func (m *Module) parseURL(r *request, v sobek.Value) {
 	if r.rawURL == "" {
 		r.rawURL = v.String()
 	}
-	u, err := m.cachedURL(r.rawURL)
+	u, text, err := m.cachedURL(r.rawURL)
 	if err != nil {
 		r.err = &reqError{code: codeInvalidURL, msg: err.Error(), err: err}
 		return
 	}
-	r.u = u
+	r.u, r.uText = u, text
 }
 
 // cachedURL parses s, reusing the last parse of the same string: a VU's loop
-// usually requests the same URL. The URL is never modified.
-func (m *Module) cachedURL(s string) (*url.URL, error) {
+// usually requests the same URL. The URL is never modified. text is its
+// String().
+func (m *Module) cachedURL(s string) (u *url.URL, text string, err error) {
 	if s == m.lastURLString && m.lastURL != nil {
-		return m.lastURL, nil
+		return m.lastURL, m.lastURLText, nil
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
+	if u, err = url.Parse(s); err != nil {
+		return nil, "", err
 	}
 	if u.Scheme == "" || u.Host == "" && (u.Scheme == "http" || u.Scheme == "https") {
-		return nil, fmt.Errorf("invalid URL %q: no scheme or host", maskURL(s))
+		return nil, "", fmt.Errorf("invalid URL %q: no scheme or host", maskURL(s))
 	}
-	m.lastURLString, m.lastURL = s, u
-	return u, nil
+	m.lastURLString, m.lastURL, m.lastURLText = s, u, u.String()
+	return u, m.lastURLText, nil
 }
 
 // maskURL hides credentials in a URL as k6 does: http://****:****@host.

@@ -27,7 +27,8 @@ type response struct {
 }
 
 func (m *Module) responseObject(res *result) *sobek.Object {
-	r := &response{m: m, res: res}
+	r := &res.js
+	*r = response{m: m, res: res}
 	obj := m.rt.NewDynamicObject(r)
 	_ = obj.SetPrototype(m.responsePrototype())
 	return obj
