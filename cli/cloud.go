@@ -208,6 +208,11 @@ collects its results, as "run --out cloud" does, with the archive attached.`,
 func runCloudTest(cmd *cobra.Command, script string, rf *runFlags, cf *cloudFlags, env map[string]string,
 	stdout, stderr io.Writer,
 ) error {
+	if len(rf.secretSources) > 0 && !cf.localExecution {
+		_, fail := commandLogger(stderr, rf.logFormat, rf.verbose)
+		return fail(exitcode.Errorf(exitcode.GenericEngineError,
+			"--secret-source works with --local-execution only: in the cloud, the cloud's secrets apply"))
+	}
 	if cf.localExecution {
 		rf.cloudArchive = !cf.noArchiveUpload
 		rf.out = append(rf.out, "cloud")
@@ -233,6 +238,7 @@ func addCloudRunFlags(f *pflag.FlagSet, rf *runFlags, cf *cloudFlags) {
 	f.StringVar(&rf.logFormat, "log-format", "", "log format: text (default), json or raw")
 	f.BoolVarP(&rf.verbose, "verbose", "v", false, "verbose logging")
 	f.BoolVar(&rf.noColor, "no-color", false, "no colours in the output")
+	f.StringArrayVar(&rf.secretSources, "secret-source", nil, "with --local-execution, a secret source for k6/secrets: `TYPE=CONFIG` (mock, file, url)")
 }
 
 func newCloudUploadCommand(env map[string]string, stdout, stderr io.Writer) *cobra.Command {

@@ -168,6 +168,18 @@ func TestCloudUploadAndLocalExecution(t *testing.T) {
 	assert.Equal(t, []string{"name", "project_id", "vus", "duration", "file"}, create[0].FormNames())
 	assert.Len(t, fake.RequestsTo(minik6test.RouteTestFinished), 1)
 	assert.Equal(t, 4.0, fake.CounterSums()["iterations"])
+
+	secret := filepath.Join(dir, "secret.js")
+	require.NoError(t, os.WriteFile(secret, []byte(`import secrets from 'k6/secrets';
+export const options = { iterations: 1 };
+export default async function () { console.log('got ' + await secrets.get('k')); }`), 0o600))
+	code, _, stderr = cloudCommand(t, fake, dir, nil, nil, "cloud", "run", "-q", "--no-summary", "--local-execution",
+		"--secret-source", "mock=k=hush", secret)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "got ***SECRET_REDACTED***", "the secret was read, and redacted in the log")
+	code, _, stderr = cloudCommand(t, fake, dir, nil, nil, "cloud", "run", "--secret-source", "mock=k=hush", secret)
+	assert.Equal(t, 255, code)
+	assert.Contains(t, stderr, "--secret-source works with --local-execution only")
 }
 
 func TestCloudRunNeedsAToken(t *testing.T) {
