@@ -61,3 +61,29 @@ func TestBadArguments(t *testing.T) {
 		assert.Contains(t, out.Logged[0], want)
 	}
 }
+
+func TestInputs(t *testing.T) {
+	t.Parallel()
+	lines, err := run(t, `import { sha256, md5, createHash, randomBytes } from 'k6/crypto';
+		export default function () {
+			console.log(String(sha256(new Uint8Array([104, 105]), 'hex') === sha256('hi', 'hex')));
+			console.log(String(sha256(new Uint8Array([0, 104, 105, 0]).subarray(1, 3), 'hex') === sha256('hi')));
+			console.log(md5('héllo ✓', 'hex'));
+			console.log(String(md5(42) === md5('42')) + ' ' + String(md5({}) === md5('[object Object]')));
+			console.log(String(md5() === md5('')) + ' ' + String(md5(null, 'hex') === md5('')));
+			const h = createHash('SHA1'); h.update(new Uint8Array([1, 2]).buffer); h.update('✓');
+			const bin = h.digest('binary');
+			console.log(bin.byteLength + ' ' + h.digest('hex').length);
+			console.log(randomBytes('3').byteLength + ' ' + randomBytes(2.7).byteLength + ' ' + randomBytes().byteLength);
+		}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"true",
+		"true",
+		"21b1ae5bc147bb564254200a4731e337",
+		"true true",
+		"true true",
+		"20 40",
+		"3 2 0",
+	}, lines)
+}
