@@ -30,9 +30,7 @@ type fastPool struct {
 	idle      map[string][]*fastConn // by host:port
 	keepAlive bool
 
-	names  map[string]string // header names as received → canonical
-	values map[string]string // by header name: the last value received
-	last   lastHead
+	last lastHead
 
 	mu     sync.Mutex
 	active *fastConn // the connection of the request in flight
@@ -49,8 +47,7 @@ const maxIdlePerHost = 4
 // fastConn is one connection of a fastPool.
 type fastConn struct {
 	net.Conn
-	br      *bufio.Reader
-	bw      *bufio.Writer
+	buf     *fastBuf // while a request is in flight; nil when idle
 	trace   *httptrace.ClientTrace
 	waiting bool     // the next read with data is the response's first byte
 	body    fastBody // of the response being read
@@ -67,8 +64,52 @@ func (fc *fastConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// fastBuf is a request's buffers: what it writes, what it reads. They are
+// shared by all VUs and held only while a request is in flight, so a
+// thousand VUs that mostly sleep do not keep a thousand read buffers.
+type fastBuf struct {
+	br *bufio.Reader
+	wb []byte
+}
+
+var fastBufs = sync.Pool{New: func() any { return &fastBuf{br: bufio.NewReaderSize(nil, 4096)} }}
+
+// maxPooledWrite bounds the write buffer a fastBuf goes back to the pool with.
+const maxPooledWrite = 64 << 10
+
+// take gives fc a buffer for a request.
+func (fc *fastConn) take() {
+	if fc.buf == nil {
+		fc.buf = fastBufs.Get().(*fastBuf)
+		fc.buf.br.Reset(fc)
+	}
+}
+
+// release gives fc's buffer back; false when it held bytes nothing asked for
+// (the connection can't be kept).
+func (fc *fastConn) release() bool {
+	b := fc.buf
+	if b == nil {
+		return true
+	}
+	fc.buf = nil
+	clean := b.br.Buffered() == 0
+	b.br.Reset(nil)
+	if cap(b.wb) <= maxPooledWrite {
+		b.wb = b.wb[:0]
+		fastBufs.Put(b)
+	}
+	return clean
+}
+
+// close closes fc and gives its buffer back.
+func (fc *fastConn) close() {
+	fc.release()
+	_ = fc.Close()
+}
+
 func newFastPool(c *client) *fastPool {
-	return &fastPool{c: c, idle: map[string][]*fastConn{}, keepAlive: !c.opts.NoConnectionReuse.Bool, names: map[string]string{}, values: map[string]string{}}
+	return &fastPool{c: c, idle: map[string][]*fastConn{}, keepAlive: !c.opts.NoConnectionReuse.Bool}
 }
 
 // usable reports whether req can take the fast path: plain HTTP, no proxy.
@@ -146,7 +187,7 @@ func (p *fastPool) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		p.setActive(nil)
-		_ = fc.Close()
+		fc.close()
 		// a kept connection the server closed meanwhile: once more on a new one
 		if reused && attempt == 0 && ctx.Err() == nil && isStale(err) {
 			continue
@@ -194,8 +235,6 @@ func (p *fastPool) conn(ctx context.Context, key string, trace *httptrace.Client
 		}
 	}
 	fc := &fastConn{Conn: conn, trace: trace}
-	fc.br = bufio.NewReaderSize(fc, 4096)
-	fc.bw = bufio.NewWriterSize(conn, 4096)
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: conn})
 	}
@@ -210,11 +249,9 @@ func (p *fastPool) exchange(fc *fastConn, req *http.Request, trace *httptrace.Cl
 	} else {
 		_ = fc.SetDeadline(time.Time{})
 	}
-	if err := p.writeRequest(fc.bw, req); err != nil {
-		return nil, err
-	}
+	fc.take()
 	fc.waiting = true
-	if err := fc.bw.Flush(); err != nil {
+	if err := p.writeRequest(fc, req); err != nil {
 		return nil, err
 	}
 	if trace != nil && trace.WroteRequest != nil {
@@ -226,7 +263,7 @@ func (p *fastPool) exchange(fc *fastConn, req *http.Request, trace *httptrace.Cl
 			return nil, err
 		}
 		if resp == nil {
-			if resp, err = http.ReadResponse(fc.br, req); err != nil {
+			if resp, err = http.ReadResponse(fc.buf.br, req); err != nil {
 				return nil, err
 			}
 			if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
@@ -247,14 +284,15 @@ var crlf2 = []byte("\r\n\r\n")
 // readHead reads a plain response head — HTTP/1.1, a final status, a body of
 // Content-Length bytes, no Transfer-Encoding — when all of it is in fc's
 // buffer, with few allocations: the same head as the previous one shares its
-// parse; otherwise header names and values are interned (a value costs
-// nothing while it is the one the previous response had). For any other
+// parse; otherwise common header names and the values the previous response
+// had cost nothing. For any other
 // head it returns nil and leaves the buffer to http.ReadResponse.
 func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, error) {
-	if _, err := fc.br.Peek(1); err != nil {
+	br := fc.buf.br
+	if _, err := br.Peek(1); err != nil {
 		return nil, err
 	}
-	buf, _ := fc.br.Peek(fc.br.Buffered())
+	buf, _ := br.Peek(br.Buffered())
 	end := bytes.Index(buf, crlf2)
 	if end < 0 || req.Method == http.MethodHead {
 		return nil, nil
@@ -266,7 +304,7 @@ func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, er
 			Status: p.last.status, StatusCode: p.last.code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header: p.last.header, ContentLength: p.last.length, Close: p.last.closing, Request: req,
 		}
-		_, _ = fc.br.Discard(end + 4)
+		_, _ = br.Discard(end + 4)
 		return resp, nil
 	}
 	status, rest, _ := bytes.Cut(head, crlf)
@@ -336,12 +374,20 @@ func (p *fastPool) readHead(fc *fastConn, req *http.Request) (*http.Response, er
 		h["Cache-Control"] = []string{"no-cache"}
 	}
 	resp := &http.Response{
-		Status: p.value(":status", status[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Status: p.status(status[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, ContentLength: length, Close: closing, Request: req,
 	}
 	p.last = lastHead{raw: append(p.last.raw[:0], head...), status: resp.Status, code: code, header: h, length: length, closing: closing}
-	_, _ = fc.br.Discard(end + 4)
+	_, _ = br.Discard(end + 4)
 	return resp, nil
+}
+
+// status is raw as a string, the previous response's when it is the same.
+func (p *fastPool) status(raw []byte) string {
+	if p.last.status == string(raw) {
+		return p.last.status
+	}
+	return string(raw)
 }
 
 // lastHead is the last response head readHead parsed. Its header is shared
@@ -355,37 +401,46 @@ type lastHead struct {
 	closing bool
 }
 
-// maxInterned bounds the names and values a fastPool keeps.
-const maxInterned = 256
+// commonNames are the canonical forms of common response header names, by
+// the canonical and the lower-case spelling.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"Accept-Ranges", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin", "Age", "Alt-Svc", "Cache-Control",
+		"Connection", "Content-Encoding", "Content-Language", "Content-Length", "Content-Security-Policy",
+		"Content-Type", "Date", "Etag", "Expires", "Keep-Alive", "Last-Modified", "Link", "Location",
+		"Pragma", "Referrer-Policy", "Server", "Set-Cookie", "Strict-Transport-Security",
+		"Transfer-Encoding", "Vary", "Via", "Www-Authenticate", "X-Content-Type-Options",
+		"X-Frame-Options", "X-Powered-By", "X-Request-Id", "X-Xss-Protection",
+	} {
+		m[n], m[strings.ToLower(n)] = n, n
+	}
+	return m
+}()
 
 // name is the canonical form of a header name, "" when it is not a token.
 func (p *fastPool) name(raw []byte) string {
-	if s, ok := p.names[string(raw)]; ok {
+	if s, ok := commonNames[string(raw)]; ok {
 		return s
 	}
 	for _, c := range raw {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\\]{}`, c) >= 0 {
 			return ""
 		}
 	}
-	s := textproto.CanonicalMIMEHeaderKey(string(raw))
-	if len(p.names) < maxInterned {
-		p.names[string(raw)] = s
-	}
-	return s
+	return textproto.CanonicalMIMEHeaderKey(string(raw))
 }
 
-// value is raw as a string: the previous response's value of the same header
+// value is raw as a string: the previous response's value of the header key
 // when it is the same.
 func (p *fastPool) value(key string, raw []byte) string {
-	if s, ok := p.values[key]; ok && s == string(raw) {
-		return s
+	for _, v := range p.last.header[key] {
+		if v == string(raw) {
+			return v
+		}
 	}
-	s := string(raw)
-	if _, ok := p.values[key]; ok || len(p.values) < maxInterned {
-		p.values[key] = s
-	}
-	return s
+	return string(raw)
 }
 
 // validValue reports whether a header value has no control characters but
@@ -399,18 +454,20 @@ func validValue(v []byte) bool {
 	return true
 }
 
-// writeRequest writes an HTTP/1.1 request head and body.
-func (p *fastPool) writeRequest(w *bufio.Writer, req *http.Request) error {
-	w.WriteString(req.Method)
-	w.WriteByte(' ')
-	w.WriteString(req.URL.RequestURI())
-	w.WriteString(" HTTP/1.1\r\nHost: ")
+// writeRequest writes an HTTP/1.1 request, head and body, in one write
+// (bodies up to maxPooledWrite; larger ones in a second).
+func (p *fastPool) writeRequest(fc *fastConn, req *http.Request) error {
+	w := fc.buf.wb[:0]
+	w = append(w, req.Method...)
+	w = append(w, ' ')
+	w = append(w, req.URL.RequestURI()...)
+	w = append(w, " HTTP/1.1\r\nHost: "...)
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
-	w.WriteString(host)
-	w.WriteString("\r\n")
+	w = append(w, host...)
+	w = append(w, "\r\n"...)
 	for k, vs := range req.Header {
 		if k == "Host" || k == "Content-Length" || k == "Connection" && !p.keepAlive {
 			continue
@@ -419,33 +476,45 @@ func (p *fastPool) writeRequest(w *bufio.Writer, req *http.Request) error {
 			if v == "" && k == "User-Agent" {
 				continue // as net/http: an empty User-Agent sends none
 			}
-			w.WriteString(k)
-			w.WriteString(": ")
+			w = append(w, k...)
+			w = append(w, ": "...)
 			if strings.ContainsAny(v, "\r\n") {
 				v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 			}
-			w.WriteString(v)
-			w.WriteString("\r\n")
+			w = append(w, v...)
+			w = append(w, "\r\n"...)
 		}
 	}
 	n := req.ContentLength
 	if n > 0 || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
-		w.WriteString("Content-Length: ")
-		w.WriteString(strconv.FormatInt(max(n, 0), 10))
-		w.WriteString("\r\n")
+		w = append(w, "Content-Length: "...)
+		w = strconv.AppendInt(w, max(n, 0), 10)
+		w = append(w, "\r\n"...)
 	}
 	if !p.keepAlive {
-		w.WriteString("Connection: close\r\n")
+		w = append(w, "Connection: close\r\n"...)
 	}
-	_, err := w.WriteString("\r\n")
-	if err != nil || n <= 0 || req.GetBody == nil {
+	w = append(w, "\r\n"...)
+	var body io.Reader
+	if n > 0 && req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return err
+		}
+		body = rc
+		if int64(len(w))+n <= maxPooledWrite {
+			b := bytes.NewBuffer(w)
+			if _, err := io.Copy(b, rc); err != nil {
+				return err
+			}
+			w, body = b.Bytes(), nil
+		}
+	}
+	fc.buf.wb = w
+	if _, err := fc.Conn.Write(w); err != nil || body == nil {
 		return err
 	}
-	body, err := req.GetBody()
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(w, body)
+	_, err := io.Copy(fc.Conn, body)
 	return err
 }
 
@@ -478,7 +547,7 @@ func (b *fastBody) Read(buf []byte) (int, error) {
 	if int64(len(buf)) > b.left {
 		buf = buf[:b.left]
 	}
-	n, err := b.fc.br.Read(buf)
+	n, err := b.fc.buf.br.Read(buf)
 	b.left -= int64(n)
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
@@ -498,7 +567,8 @@ func (b *fastBody) Close() error {
 		b.eof = b.left == 0
 	}
 	b.p.setActive(nil)
-	if !b.keep || !b.eof || err != nil || len(b.p.idle[b.key]) >= maxIdlePerHost {
+	clean := b.fc.release()
+	if !b.keep || !b.eof || !clean || err != nil || len(b.p.idle[b.key]) >= maxIdlePerHost {
 		_ = b.fc.Close()
 		return err
 	}

@@ -57,9 +57,11 @@ func TestFastPathRequests(t *testing.T) {
 		console.log(r.status + ' ' + JSON.stringify(r.json('form')) + ' ' + r.json('headers.X-Multi.0'));
 		console.log(http.post(B + '/post').json('headers.Content-Length.0'));
 		console.log(http.get(B + '/stream/3').body.split('\n').filter((l) => l).length);
-		console.log(http.get(B + '/status/100').status);`), bin.URL())
+		console.log(http.get(B + '/status/100').status);
+		const big = 'x'.repeat(100000) + 'end';
+		console.log(http.post(B + '/post', big, { headers: { 'Content-Type': 'text/plain' } }).json('data') === big);`), bin.URL())
 	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{`200 {"a":["1"]} x  y`, "0", "3", "200"}, o.console)
+	assert.Equal(t, []string{`200 {"a":["1"]} x  y`, "0", "3", "200", "true"}, o.console)
 }
 
 // cannedServer answers each request on 127.0.0.1 with the canned response its
