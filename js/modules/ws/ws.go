@@ -142,8 +142,15 @@ func (m *Module) connect(url string, args ...sobek.Value) sobek.Value {
 		events: make(chan event, 64), done: make(chan struct{})}
 	defer close(s.done)
 	s.obj = s.object()
+	// A hard stop closes the connection at once (the reader returns); and
+	// whichever way connect returns, the connection is closed then: the
+	// AfterFunc's stop may win the race with a cancellation that has closed
+	// ctx.Done but not yet started it.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
+	defer func() {
+		stop()
+		_ = conn.Close()
+	}()
 	conn.SetCloseHandler(func(int, string) error { return nil }) // the loop answers
 	conn.SetPingHandler(func(data string) error {
 		if err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait)); err != nil {
