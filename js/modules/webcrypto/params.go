@@ -229,10 +229,29 @@ func optionalLength(v sobek.Value) int {
 // bytes copies the bytes of a BufferSource: an ArrayBuffer, a TypedArray or
 // a DataView.
 func (c *webCrypto) bytes(v sobek.Value, what string) []byte {
-	if o, ok := v.(*sobek.Object); ok && c.isBufferSource(o) {
-		var b []byte
-		if err := c.rt.ExportTo(o, &b); err == nil {
-			return append([]byte{}, b...)
+	return append([]byte{}, c.view(v, what)...)
+}
+
+var (
+	arrayBufferType = reflect.TypeOf(sobek.ArrayBuffer{})
+	bytesType       = reflect.TypeOf([]byte(nil))
+)
+
+// view returns the bytes of a BufferSource where they are, for work that
+// reads them before the script runs again.
+func (c *webCrypto) view(v sobek.Value, what string) []byte {
+	if o, ok := v.(*sobek.Object); ok {
+		switch o.ExportType() {
+		case arrayBufferType:
+			return o.Export().(sobek.ArrayBuffer).Bytes()
+		case bytesType:
+			return o.Export().([]byte)
+		}
+		if c.isBufferSource(o) {
+			var b []byte
+			if err := c.rt.ExportTo(o, &b); err == nil {
+				return b
+			}
 		}
 	}
 	panic(fail(errType, "%s must be an ArrayBuffer, a TypedArray or a DataView", what))

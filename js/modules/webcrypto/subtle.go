@@ -2,9 +2,9 @@ package webcrypto
 
 import (
 	"crypto"
-	_ "crypto/sha1" // SHA-1, for crypto.SHA1.New
-	_ "crypto/sha256"
-	_ "crypto/sha512"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"strings"
 
 	"github.com/grafana/sobek"
@@ -16,8 +16,18 @@ var hashes = map[string]crypto.Hash{
 }
 
 // work is what a SubtleCrypto method does once it has read its arguments:
-// its result is []byte (an ArrayBuffer), bool, *cryptoKey, keyPair or *jwk.
-type work func() (any, error)
+// run's result is []byte (an ArrayBuffer), bool, *cryptoKey, keyPair or *jwk.
+type work struct {
+	run func() (any, error)
+	// inline work is cheaper than a goroutine and a trip through the event
+	// loop: it runs on the VU's goroutine, and its promise is settled before
+	// the method returns.
+	inline bool
+}
+
+// inlineDigest is the most data digest hashes on the VU's goroutine (tens of
+// microseconds at most).
+const inlineDigest = 64 << 10
 
 // newSubtle makes the `crypto.subtle` object.
 func (c *webCrypto) newSubtle() *sobek.Object {
@@ -51,26 +61,35 @@ func (c *webCrypto) newSubtle() *sobek.Object {
 // async runs a SubtleCrypto method and returns its promise: method reads the
 // arguments on the VU's goroutine and returns the work, which runs on a
 // goroutine of its own; the promise settles with its result on the VU's
-// event loop. A bad argument rejects the promise (the Web Crypto API never
-// throws).
+// event loop. Inline work runs at once instead, and its promise is settled
+// when async returns; either way the promise's reactions run as promise jobs,
+// after the calling code. A bad argument rejects the promise (the Web Crypto
+// API never throws).
 func (c *webCrypto) async(call sobek.FunctionCall, method func(sobek.FunctionCall) work) sobek.Value {
 	p, resolve, reject := c.rt.NewPromise()
 	w, rejection := c.prepare(call, method)
-	if rejection != nil {
+	switch {
+	case rejection != nil:
 		_ = reject(rejection)
-		return c.rt.ToValue(p)
+	case w.inline:
+		res, err := w.run()
+		_ = c.settle(resolve, reject, res, err)
+	default:
+		enqueue := c.vu.RegisterCallback()
+		go func() {
+			res, err := w.run()
+			enqueue(func() error { return c.settle(resolve, reject, res, err) })
+		}()
 	}
-	enqueue := c.vu.RegisterCallback()
-	go func() {
-		res, err := w()
-		enqueue(func() error {
-			if err != nil {
-				return reject(c.jsError(err))
-			}
-			return resolve(c.result(res))
-		})
-	}()
 	return c.rt.ToValue(p)
+}
+
+// settle settles a promise with a work's outcome; VU goroutine only.
+func (c *webCrypto) settle(resolve, reject func(any) error, res any, err error) error {
+	if err != nil {
+		return reject(c.jsError(err))
+	}
+	return resolve(c.result(res))
 }
 
 // prepare calls method, turning what it panics with (a *webError, or an
@@ -108,18 +127,33 @@ func (c *webCrypto) result(v any) sobek.Value {
 	return c.rt.ToValue(v)
 }
 
-// digest is digest(algorithm, data).
+// digest is digest(algorithm, data): inline work up to inlineDigest bytes,
+// which reads the data where it is instead of a copy.
 func (c *webCrypto) digest(call sobek.FunctionCall) work {
 	alg := c.algorithm("digest", call.Argument(0))
-	data := c.bytes(call.Argument(1), "data")
-	return func() (any, error) { return hashSum(alg.name, data), nil }
+	data := c.view(call.Argument(1), "data")
+	inline := len(data) <= inlineDigest
+	if !inline {
+		data = append([]byte{}, data...)
+	}
+	return work{run: func() (any, error) { return hashSum(alg.name, data), nil }, inline: inline}
 }
 
 // hashSum returns the digest of data by the hash algorithm named name.
 func hashSum(name string, data []byte) []byte {
-	h := hashes[name].New()
-	h.Write(data)
-	return h.Sum(nil)
+	switch name {
+	case "SHA-1":
+		s := sha1.Sum(data)
+		return s[:]
+	case "SHA-256":
+		s := sha256.Sum256(data)
+		return s[:]
+	case "SHA-384":
+		s := sha512.Sum384(data)
+		return s[:]
+	}
+	s := sha512.Sum512(data)
+	return s[:]
 }
 
 // encrypt is encrypt(algorithm, key, data).
@@ -127,7 +161,7 @@ func (c *webCrypto) encrypt(call sobek.FunctionCall) work {
 	alg := c.algorithm("encrypt", call.Argument(0))
 	key := c.key(call.Argument(1), "key")
 	data := c.bytes(call.Argument(2), "data")
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "encrypt"); err != nil {
 			return nil, err
 		}
@@ -135,7 +169,7 @@ func (c *webCrypto) encrypt(call sobek.FunctionCall) work {
 			return encryptRSA(alg, key, data)
 		}
 		return encryptAES(alg, key, data)
-	}
+	}}
 }
 
 // decrypt is decrypt(algorithm, key, data).
@@ -143,7 +177,7 @@ func (c *webCrypto) decrypt(call sobek.FunctionCall) work {
 	alg := c.algorithm("decrypt", call.Argument(0))
 	key := c.key(call.Argument(1), "key")
 	data := c.bytes(call.Argument(2), "data")
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "decrypt"); err != nil {
 			return nil, err
 		}
@@ -151,7 +185,7 @@ func (c *webCrypto) decrypt(call sobek.FunctionCall) work {
 			return decryptRSA(alg, key, data)
 		}
 		return decryptAES(alg, key, data)
-	}
+	}}
 }
 
 // sign is sign(algorithm, key, data).
@@ -159,7 +193,7 @@ func (c *webCrypto) sign(call sobek.FunctionCall) work {
 	alg := c.algorithm("sign", call.Argument(0))
 	key := c.key(call.Argument(1), "key")
 	data := c.bytes(call.Argument(2), "data")
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "sign"); err != nil {
 			return nil, err
 		}
@@ -170,7 +204,7 @@ func (c *webCrypto) sign(call sobek.FunctionCall) work {
 			return signECDSA(alg, key, data)
 		}
 		return signRSA(alg, key, data)
-	}
+	}}
 }
 
 // verify is verify(algorithm, key, signature, data).
@@ -179,7 +213,7 @@ func (c *webCrypto) verify(call sobek.FunctionCall) work {
 	key := c.key(call.Argument(1), "key")
 	sig := c.bytes(call.Argument(2), "signature")
 	data := c.bytes(call.Argument(3), "data")
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "verify"); err != nil {
 			return nil, err
 		}
@@ -190,7 +224,7 @@ func (c *webCrypto) verify(call sobek.FunctionCall) work {
 			return verifyECDSA(alg, key, sig, data), nil
 		}
 		return verifyRSA(alg, key, sig, data), nil
-	}
+	}}
 }
 
 // generateKey is generateKey(algorithm, extractable, keyUsages): a CryptoKey,
@@ -199,7 +233,7 @@ func (c *webCrypto) generateKey(call sobek.FunctionCall) work {
 	alg := c.algorithm("generateKey", call.Argument(0))
 	extractable := call.Argument(1).ToBoolean()
 	usages := c.usages(call.Argument(2))
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		var res any
 		var err error
 		switch {
@@ -224,7 +258,7 @@ func (c *webCrypto) generateKey(call sobek.FunctionCall) work {
 			return pair, nil
 		}
 		return finishKey(res.(*cryptoKey), extractable)
-	}
+	}}
 }
 
 // finishKey sets k's extractable flag; a SyntaxError when k is a secret or
@@ -250,7 +284,7 @@ func (c *webCrypto) importKey(call sobek.FunctionCall) work {
 	alg := c.algorithm("importKey", call.Argument(2))
 	extractable := call.Argument(3).ToBoolean()
 	usages := c.usages(call.Argument(4))
-	return func() (any, error) { return importKey(f, data, j, alg, extractable, usages) }
+	return work{run: func() (any, error) { return importKey(f, data, j, alg, extractable, usages) }}
 }
 
 // importKey makes a key of alg from data (or j, for jwk) in format f.
@@ -279,7 +313,7 @@ func importKey(f string, data []byte, j *jwk, alg *algParams, extractable bool, 
 func (c *webCrypto) exportKey(call sobek.FunctionCall) work {
 	f := format(call.Argument(0))
 	key := c.key(call.Argument(1), "key")
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if !key.extractable {
 			return nil, fail(errInvalidAccess, "the key is not extractable")
 		}
@@ -295,7 +329,7 @@ func (c *webCrypto) exportKey(call sobek.FunctionCall) work {
 			return exportRSA(f, key)
 		}
 		return nil, fail(errNotSupported, "%s keys can't be exported", name)
-	}
+	}}
 }
 
 // deriveBits is deriveBits(algorithm, baseKey, length).
@@ -303,12 +337,12 @@ func (c *webCrypto) deriveBits(call sobek.FunctionCall) work {
 	alg := c.algorithm("deriveBits", call.Argument(0))
 	key := c.key(call.Argument(1), "baseKey")
 	length := optionalLength(call.Argument(2))
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "deriveBits"); err != nil {
 			return nil, err
 		}
 		return deriveBits(alg, key, length)
-	}
+	}}
 }
 
 // deriveBits derives length bits (-1: as many as the algorithm makes) from
@@ -330,7 +364,7 @@ func (c *webCrypto) deriveKey(call sobek.FunctionCall) work {
 	lengthOf := c.algorithm("get key length", call.Argument(2))
 	extractable := call.Argument(3).ToBoolean()
 	usages := c.usages(call.Argument(4))
-	return func() (any, error) {
+	return work{run: func() (any, error) {
 		if err := key.usable(alg.name, "deriveKey"); err != nil {
 			return nil, err
 		}
@@ -343,7 +377,7 @@ func (c *webCrypto) deriveKey(call sobek.FunctionCall) work {
 			return nil, err
 		}
 		return importKey("raw", bits, nil, derived, extractable, usages)
-	}
+	}}
 }
 
 // keyLength is "get key length": the bits of a key of alg.

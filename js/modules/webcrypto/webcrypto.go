@@ -1,8 +1,8 @@
 // Package webcrypto is the `crypto` global of the Web Crypto API, as k6 v1+
 // offers it: getRandomValues, randomUUID and subtle (SubtleCrypto), whose
-// methods return promises settled on the VU's event loop. The same object is
-// the `crypto` export of k6/experimental/webcrypto, k6's name for it before
-// it became a global.
+// methods return promises settled on the VU's event loop (a small digest's
+// at once: see async). The same object is the `crypto` export of
+// k6/experimental/webcrypto, k6's name for it before it became a global.
 package webcrypto
 
 import (

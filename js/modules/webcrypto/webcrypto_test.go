@@ -103,6 +103,29 @@ func TestDigest(t *testing.T) {
 	}, lines)
 }
 
+// TestDigestOrder checks that a digest's promise settles after the calling
+// code, whether its input is small (hashed at once) or large (hashed on
+// another goroutine), and that the data is read when digest is called.
+func TestDigestOrder(t *testing.T) {
+	t.Parallel()
+	lines := runScript(t, `
+	const log = [];
+	const small = new Uint8Array(16), large = new Uint8Array(100 * 1024);
+	const p = crypto.subtle.digest('SHA-256', small);
+	p.then(() => log.push('small'));
+	const q = crypto.subtle.digest('SHA-256', large);
+	q.then(() => log.push('large'));
+	Promise.resolve().then(() => log.push('job'));
+	log.push('sync');
+	small[0] = 1;
+	large[0] = 1;
+	const [a, b] = await Promise.all([p, q]);
+	console.log(log.join(' '));
+	console.log(hex(a) === hex(await crypto.subtle.digest('SHA-256', new Uint8Array(16))),
+		hex(b) === hex(await crypto.subtle.digest('SHA-256', new Uint8Array(100 * 1024))));`)
+	assert.Equal(t, []string{"sync small job large", "true true"}, lines)
+}
+
 // TestCryptoKeyAndErrors checks the shape of CryptoKey objects and of the
 // errors, and that a method rejects rather than throws.
 func TestCryptoKeyAndErrors(t *testing.T) {
