@@ -19,17 +19,17 @@ import (
 )
 
 // client is one VU's HTTP machinery, made from the run's options on the VU's
-// first request: its transport (own connection pool), its dialer that applies
-// hosts, dns, blacklistIPs, blockHostnames and localIPs, and the byte counts of
-// its connections.
+// first request: its own connections (fast, and an http.Transport made when
+// first needed), its dialer that applies hosts, dns, blacklistIPs,
+// blockHostnames and localIPs, and the byte counts of its connections.
 type client struct {
-	opts      *options.Options
-	transport *http.Transport
-	http      *http.Client
-	dialer    *net.Dialer
-	resolver  *resolver
-	certs     []clientCert
-	fast      *fastPool
+	opts     *options.Options
+	tr       atomic.Pointer[http.Transport]
+	trOnce   sync.Once
+	dialer   *net.Dialer
+	resolver *resolver
+	certs    []clientCert
+	fast     *fastPool
 
 	// sent and received count the bytes on the wire of every connection of the
 	// VU; they are written from the transport's goroutines.
@@ -53,50 +53,53 @@ func newClient(opts *options.Options, vuID uint64) (*client, error) {
 		}
 		c.dialer.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	tlsConf, err := tlsConfig(opts)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if c.certs, err = clientCerts(opts); err != nil {
 		return nil, err
 	}
-	perHost := int(opts.BatchPerHost.Int64)
-	if !opts.BatchPerHost.Valid {
-		perHost = options.DefaultBatchPerHost
-	}
-	batch := int(opts.Batch.Int64)
-	if !opts.Batch.Valid {
-		batch = options.DefaultBatch
-	}
-	idle := max(perHost, batch, 2)
-	c.transport = &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           c.dial,
-		TLSClientConfig:       tlsConf,
-		MaxIdleConns:          max(batch, 2) * 2,
-		MaxIdleConnsPerHost:   idle,
-		IdleConnTimeout:       60 * time.Second,
-		TLSHandshakeTimeout:   30 * time.Second,
-		DisableKeepAlives:     opts.NoConnectionReuse.Bool,
-		DisableCompression:    true, // we ask for and decode gzip, deflate, br and zstd ourselves
-		ForceAttemptHTTP2:     true,
-		ExpectContinueTimeout: time.Second,
-	}
-	if len(c.certs) > 0 {
-		c.transport.DialTLSContext = c.dialTLS
-	}
 	c.fast = newFastPool(c)
-	c.http = &http.Client{
-		Transport: c.transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // each hop is its own request, with its own samples
-		},
-	}
 	return c, nil
 }
 
+// transport is the VU's http.Transport (HTTPS, proxies, batch,
+// asyncRequest), made on first use: a VU whose requests all take the fast
+// path never makes one.
+func (c *client) transport() *http.Transport {
+	c.trOnce.Do(func() {
+		opts := c.opts
+		perHost := int(opts.BatchPerHost.Int64)
+		if !opts.BatchPerHost.Valid {
+			perHost = options.DefaultBatchPerHost
+		}
+		batch := int(opts.Batch.Int64)
+		if !opts.Batch.Valid {
+			batch = options.DefaultBatch
+		}
+		t := &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           c.dial,
+			TLSClientConfig:       tlsConfig(opts),
+			MaxIdleConns:          max(batch, 2) * 2,
+			MaxIdleConnsPerHost:   max(perHost, batch, 2),
+			IdleConnTimeout:       60 * time.Second,
+			TLSHandshakeTimeout:   30 * time.Second,
+			DisableKeepAlives:     opts.NoConnectionReuse.Bool,
+			DisableCompression:    true, // we ask for and decode gzip, deflate, br and zstd ourselves
+			ForceAttemptHTTP2:     true,
+			ExpectContinueTimeout: time.Second,
+		}
+		if len(c.certs) > 0 {
+			t.DialTLSContext = c.dialTLS
+		}
+		c.tr.Store(t)
+	})
+	return c.tr.Load()
+}
+
 func (c *client) close() {
-	c.transport.CloseIdleConnections()
+	if t := c.tr.Load(); t != nil {
+		t.CloseIdleConnections()
+	}
 	c.fast.closeIdle()
 }
 
@@ -343,7 +346,7 @@ func localIP(s string, index uint64) (net.IP, error) {
 
 // tlsConfig applies insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and
 // tlsAuth (a client certificate for the listed domains).
-func tlsConfig(opts *options.Options) (*tls.Config, error) {
+func tlsConfig(opts *options.Options) *tls.Config {
 	conf := &tls.Config{
 		InsecureSkipVerify: opts.InsecureSkipTLSVerify.Bool, //nolint:gosec // the user's option
 		MinVersion:         tls.VersionTLS12,
@@ -359,7 +362,7 @@ func tlsConfig(opts *options.Options) (*tls.Config, error) {
 	if len(opts.TLSCipherSuites) > 0 {
 		conf.CipherSuites = opts.TLSCipherSuites.IDs()
 	}
-	return conf, nil
+	return conf
 }
 
 // clientCert is one tlsAuth certificate and the domains it is for.
@@ -391,7 +394,7 @@ func (c *client) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 	if err != nil {
 		return nil, err
 	}
-	conf := c.transport.TLSClientConfig.Clone()
+	conf := c.transport().TLSClientConfig.Clone()
 	conf.ServerName = host
 	if len(conf.NextProtos) == 0 {
 		conf.NextProtos = []string{"h2", "http/1.1"}

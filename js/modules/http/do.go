@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/go-ntlmssp"
@@ -68,161 +69,218 @@ type result struct {
 var defaultUserAgent = "minik6 (https://github.com/minik6/minik6)"
 
 // exchange sends r and follows redirects; it may run on any goroutine (batch).
+// It is split in small functions: the VU's goroutine runs it deep in the
+// JavaScript call stack, which stays within its first 8 KB this way.
 func (m *Module) exchange(rc reqContext, c *client, r *request, logger logrus.FieldLogger, debug, userAgent string) *result {
 	res := &r.out
 	*res = result{req: r, url: r.rawURL}
 	res.hops = res.hopsBuf[:0]
-	if r.err != nil {
-		res.err = r.err
-		res.hops = append(res.hops, hop{method: r.method, url: maskURL(r.rawURL), err: r.err, end: time.Now()})
+	x := &hopState{r: r, method: r.method, u: r.u, left: r.redirect}
+	if !x.prepare(res) {
 		return res
 	}
-	body := r.body
-	if r.compress != "" && len(body) > 0 {
-		var err error
-		if body, err = compressBody(r.compress, body); err != nil {
-			res.err = &reqError{code: codeDefault, msg: err.Error(), err: err}
-			res.hops = append(res.hops, hop{method: r.method, url: maskURL(r.rawURL), err: res.err, end: time.Now()})
-			return res
-		}
-	}
-	var deadline time.Time
-	if r.timeout > 0 {
-		deadline = time.Now().Add(r.timeout)
-	}
-	method, u := r.method, r.u
-	redirectsLeft := r.redirect
-	var digest string
 	for {
-		res.tmpl = http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: u.Host}
-		req := res.tmpl.WithContext(rc.begin(remaining(deadline, r.timeout)))
-		if len(body) > 0 || r.bodySet {
-			req.Body = io.NopCloser(bytes.NewReader(body))
-			req.ContentLength = int64(len(body))
-			b := body
-			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-			if req.ContentLength == 0 {
-				req.Body = http.NoBody
-			}
-		}
-		if h := r.getHeader("Host"); h != "" {
-			req.Host = h
-		}
-		var cookie string
-		cookie, res.reqCookies = m.cookies(u, r)
-		compressed := r.compress != "" && len(body) > 0
-		if len(r.header) == 0 && cookie == "" && u.User == nil && digest == "" && !compressed {
-			req.Header = m.plainHeader(userAgent)
-		} else {
-			req.Header = make(http.Header, len(r.header)+4)
-			for k, v := range r.header {
-				req.Header[k] = v
-			}
-			if _, ok := req.Header["User-Agent"]; !ok {
-				req.Header["User-Agent"] = []string{userAgent}
-			}
-			if _, ok := req.Header["Accept-Encoding"]; !ok {
-				req.Header["Accept-Encoding"] = acceptEncoding
-			}
-			if compressed {
-				req.Header["Content-Encoding"] = []string{r.compress}
-			}
-			if u.User != nil && r.auth != "digest" {
-				// for ntlm, the Negotiator's credentials
-				pw, _ := u.User.Password()
-				req.SetBasicAuth(u.User.Username(), pw)
-			}
-			if digest != "" {
-				req.Header["Authorization"] = []string{digest}
-			}
-			if cookie != "" {
-				req.Header["Cookie"] = []string{cookie}
-			}
-		}
-		tr := rc.tracer()
-		var h hop
-		var resp *http.Response
-		var rbody []byte
-		var hasBody bool
-		var err *reqError
-		if r.auth == "ntlm" && u.User != nil {
-			h, resp, rbody, hasBody, err = m.ntlm(c, req, r, rc, deadline, res, logger, debug)
-		} else {
-			h, resp, rbody, hasBody, err = m.hop(c, req, r, rc, logger, debug)
-			res.hops = append(res.hops, h)
-			res.sentHeader = req.Header
-		}
-		res.sentBody = body
-		if err != nil {
-			res.err = err
-			res.status, res.proto, res.header, res.body, res.hasBody = 0, "", nil, nil, false
-			res.url = r.urlText(u)
-			res.timings = h.timings
+		req := m.wireRequest(res, x.r, rc, x.method, x.u, x.body, x.digest, userAgent, x.deadline)
+		resp, ok := m.send1(rc, c, x, req, res, logger, debug)
+		if !ok || !x.next(res, resp, logger) {
 			return res
 		}
-		res.body, res.hasBody = rbody, hasBody
-		res.status, res.statusText, res.proto, res.header = resp.StatusCode, resp.Status, resp.Proto, resp.Header
-		res.url = r.urlText(u)
-		res.tls = resp.TLS
-		res.timings = h.timings
-		res.remoteIP = h.remoteIP
-		if a := tr.remote.Load(); a != nil {
-			res.remotePort = a.Port
-		}
-		res.cookies = resp.Cookies()
-		if r.jar != nil && len(res.cookies) > 0 {
-			r.jar.jar().SetCookies(u, res.cookies)
-		}
-		// digest auth: answer the challenge once
-		if resp.StatusCode == http.StatusUnauthorized && r.auth == "digest" && digest == "" && u.User != nil {
-			if d, ok := digestAuth(resp.Header.Get("WWW-Authenticate"), u, method); ok {
-				digest = d
-				continue
-			}
-		}
-		loc := resp.Header.Get("Location")
-		if resp.StatusCode < 300 || resp.StatusCode >= 400 || loc == "" || resp.StatusCode == http.StatusNotModified {
-			return res
-		}
-		if redirectsLeft <= 0 {
-			if r.redirect > 0 {
-				logger.Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects option", r.redirect)
-			}
-			return res
-		}
-		next, perr := u.Parse(loc)
-		if perr != nil {
-			return res
-		}
-		redirectsLeft--
-		switch resp.StatusCode {
-		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
-			if method != http.MethodGet && method != http.MethodHead {
-				method = http.MethodGet
-			}
-			body = nil
-			r = r.withoutBody()
-		}
-		if next.Host != u.Host {
-			r = r.withoutAuthHeader()
-		}
-		u = next
-		res.body, res.hasBody = nil, false
 	}
+}
+
+// hopState is where an exchange is: the request of the next hop.
+type hopState struct {
+	r        *request
+	method   string
+	u        *url.URL
+	body     []byte
+	digest   string // the answer to a digest challenge
+	left     int    // redirects left to follow
+	deadline time.Time
+}
+
+// prepare reads the request's body (compressed when it asks) and deadline;
+// false when the request can't be sent (res has its error).
+func (x *hopState) prepare(res *result) bool {
+	r := x.r
+	fail := func(e *reqError) bool {
+		res.err = e
+		res.hops = append(res.hops, hop{method: r.method, url: maskURL(r.rawURL), err: e, end: time.Now()})
+		return false
+	}
+	if r.err != nil {
+		return fail(r.err)
+	}
+	x.body = r.body
+	if r.compress != "" && len(x.body) > 0 {
+		var err error
+		if x.body, err = compressBody(r.compress, x.body); err != nil {
+			return fail(&reqError{code: codeDefault, msg: err.Error(), err: err})
+		}
+	}
+	if r.timeout > 0 {
+		x.deadline = time.Now().Add(r.timeout)
+	}
+	return true
+}
+
+// send1 sends one hop (an NTLM handshake: several) and records its outcome
+// in res; false when it failed.
+func (m *Module) send1(rc reqContext, c *client, x *hopState, req *http.Request, res *result, logger logrus.FieldLogger, debug string) (*http.Response, bool) {
+	r, u := x.r, x.u
+	tr := rc.tracer()
+	var h *hop
+	var resp *http.Response
+	var body []byte
+	var hasBody bool
+	var err *reqError
+	if r.auth == "ntlm" && u.User != nil {
+		resp, body, hasBody, err = m.ntlm(c, req, r, rc, x.deadline, res, logger, debug)
+		h = &res.hops[len(res.hops)-1]
+	} else {
+		h = res.addHop()
+		resp, body, hasBody, err = m.hop(c, req, r, rc, logger, debug, h)
+		res.sentHeader = req.Header
+	}
+	res.sentBody = x.body
+	res.url = r.urlText(u)
+	res.timings = h.timings
+	if err != nil {
+		res.err = err
+		res.status, res.proto, res.header, res.body, res.hasBody = 0, "", nil, nil, false
+		return nil, false
+	}
+	res.body, res.hasBody = body, hasBody
+	res.status, res.statusText, res.proto, res.header = resp.StatusCode, resp.Status, resp.Proto, resp.Header
+	res.tls = resp.TLS
+	res.remoteIP = h.remoteIP
+	if a := tr.remote.Load(); a != nil {
+		res.remotePort = a.Port
+	}
+	res.cookies = resp.Cookies()
+	if r.jar != nil && len(res.cookies) > 0 {
+		r.jar.jar().SetCookies(u, res.cookies)
+	}
+	return resp, true
+}
+
+// next moves x to the next hop after resp: the answer to a digest
+// challenge, or a redirect to follow; false when resp is the last.
+func (x *hopState) next(res *result, resp *http.Response, logger logrus.FieldLogger) bool {
+	r, u := x.r, x.u
+	// digest auth: answer the challenge once
+	if resp.StatusCode == http.StatusUnauthorized && r.auth == "digest" && x.digest == "" && u.User != nil {
+		if d, ok := digestAuth(resp.Header.Get("WWW-Authenticate"), u, x.method); ok {
+			x.digest = d
+			return true
+		}
+	}
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 || loc == "" || resp.StatusCode == http.StatusNotModified {
+		return false
+	}
+	if x.left <= 0 {
+		if r.redirect > 0 {
+			logger.Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects option", r.redirect)
+		}
+		return false
+	}
+	next, err := u.Parse(loc)
+	if err != nil {
+		return false
+	}
+	x.left--
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+		if x.method != http.MethodGet && x.method != http.MethodHead {
+			x.method = http.MethodGet
+		}
+		x.body = nil
+		x.r = x.r.withoutBody()
+	}
+	if next.Host != u.Host {
+		x.r = x.r.withoutAuthHeader()
+	}
+	x.u = next
+	res.body, res.hasBody = nil, false
+	return true
+}
+
+// wireRequest is the request of one hop of r: method to u with body, the
+// params' headers and the defaults, cookies, credentials.
+func (m *Module) wireRequest(res *result, r *request, rc reqContext, method string, u *url.URL, body []byte, digest, userAgent string, deadline time.Time) *http.Request {
+	res.tmpl = http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: u.Host}
+	req := res.tmpl.WithContext(rc.begin(remaining(deadline, r.timeout)))
+	if len(body) > 0 || r.bodySet {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		if req.ContentLength == 0 {
+			req.Body = http.NoBody
+		}
+	}
+	if h := r.getHeader("Host"); h != "" {
+		req.Host = h
+	}
+	var cookie string
+	cookie, res.reqCookies = m.cookies(u, r)
+	compressed := r.compress != "" && len(body) > 0
+	if len(r.header) == 0 && cookie == "" && u.User == nil && digest == "" && !compressed {
+		req.Header = plainHeader(userAgent)
+		return req
+	}
+	req.Header = make(http.Header, len(r.header)+4)
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	if _, ok := req.Header["User-Agent"]; !ok {
+		req.Header["User-Agent"] = []string{userAgent}
+	}
+	if _, ok := req.Header["Accept-Encoding"]; !ok {
+		req.Header["Accept-Encoding"] = acceptEncoding
+	}
+	if compressed {
+		req.Header["Content-Encoding"] = []string{r.compress}
+	}
+	if u.User != nil && r.auth != "digest" {
+		// for ntlm, the Negotiator's credentials
+		pw, _ := u.User.Password()
+		req.SetBasicAuth(u.User.Username(), pw)
+	}
+	if digest != "" {
+		req.Header["Authorization"] = []string{digest}
+	}
+	if cookie != "" {
+		req.Header["Cookie"] = []string{cookie}
+	}
+	return req
+}
+
+// addHop adds a hop to res and returns it, to be filled in.
+func (res *result) addHop() *hop {
+	res.hops = append(res.hops, hop{})
+	return &res.hops[len(res.hops)-1]
 }
 
 var acceptEncoding = []string{"gzip, deflate"}
 
 // plainHeader is the header of a request that adds nothing to the defaults
-// (User-Agent, Accept-Encoding): the same map while the user agent does not
-// change, as no one modifies a request's header once it is made.
-func (m *Module) plainHeader(ua string) http.Header {
-	m.uaMu.Lock()
-	defer m.uaMu.Unlock()
-	if m.plain == nil || m.plain["User-Agent"][0] != ua {
-		m.plain = http.Header{"User-Agent": {ua}, "Accept-Encoding": acceptEncoding}
+// (User-Agent, Accept-Encoding): one map for all VUs while the user agent
+// does not change, as no one modifies a request's header once it is made.
+func plainHeader(ua string) http.Header {
+	if e := plainHeaders.Load(); e != nil && e.ua == ua {
+		return e.h
 	}
-	return m.plain
+	e := &plainEntry{ua: ua, h: http.Header{"User-Agent": {ua}, "Accept-Encoding": acceptEncoding}}
+	plainHeaders.Store(e)
+	return e.h
+}
+
+var plainHeaders atomic.Pointer[plainEntry]
+
+type plainEntry struct {
+	ua string
+	h  http.Header
 }
 
 // remaining is the timeout of a request (or hop) sent now: the time left
@@ -238,17 +296,17 @@ func remaining(deadline time.Time, timeout time.Duration) time.Duration {
 }
 
 // hop sends one request on the wire, logging it and its response as
-// httpDebug asks.
-func (m *Module) hop(c *client, req *http.Request, r *request, rc reqContext, logger logrus.FieldLogger, debug string) (hop, *http.Response, []byte, bool, *reqError) {
-	var id string
-	if debug != "" {
-		id = dumpRequest(logger, req, debug == "full")
+// httpDebug asks; h is filled in.
+func (m *Module) hop(c *client, req *http.Request, r *request, rc reqContext, logger logrus.FieldLogger, debug string, h *hop) (*http.Response, []byte, bool, *reqError) {
+	if debug == "" {
+		return m.roundTrip(c, req, r, rc.tracer(), rc, h)
 	}
-	h, resp, body, hasBody, err := m.roundTrip(c, req, r, rc.tracer(), rc)
-	if debug != "" && err == nil {
+	id := dumpRequest(logger, req, debug == "full")
+	resp, body, hasBody, err := m.roundTrip(c, req, r, rc.tracer(), rc, h)
+	if err == nil {
 		dumpResponse(logger, id, resp, body, debug == "full")
 	}
-	return h, resp, body, hasBody, err
+	return resp, body, hasBody, err
 }
 
 // ntlm sends req through go-ntlmssp's Negotiator, which turns its basic
@@ -256,18 +314,17 @@ func (m *Module) hop(c *client, req *http.Request, r *request, rc reqContext, lo
 // the negotiate message, the authenticate message. Each exchange is a hop of
 // res with its samples, as in k6, where the Negotiator wraps the traced
 // transport.
-func (m *Module) ntlm(c *client, req *http.Request, r *request, rc reqContext, deadline time.Time, res *result, logger logrus.FieldLogger, debug string) (hop, *http.Response, []byte, bool, *reqError) {
+func (m *Module) ntlm(c *client, req *http.Request, r *request, rc reqContext, deadline time.Time, res *result, logger logrus.FieldLogger, debug string) (*http.Response, []byte, bool, *reqError) {
 	rec := &hopRecorder{m: m, c: c, r: r, rc: rc, deadline: deadline, res: res, logger: logger, debug: debug}
 	resp, err := ntlmssp.Negotiator{RoundTripper: rec}.RoundTrip(req)
-	last := res.hops[len(res.hops)-1]
 	if err != nil {
 		if rec.err == nil {
 			rec.err = classify(err)
 		}
-		return last, nil, nil, false, rec.err
+		return nil, nil, false, rec.err
 	}
 	rb := resp.Body.(*recordedBody)
-	return last, resp, rb.data, rb.has, nil
+	return resp, rb.data, rb.has, nil
 }
 
 // hopRecorder is the round tripper under the NTLM Negotiator: each request
@@ -299,8 +356,7 @@ func (h *hopRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer req.Body.Close() // the Negotiator rewinds the body once it is closed
 	}
 	req = req.WithContext(h.rc.begin(remaining(h.deadline, h.r.timeout)))
-	hp, resp, body, has, err := h.m.hop(h.c, req, h.r, h.rc, h.logger, h.debug)
-	h.res.hops = append(h.res.hops, hp)
+	resp, body, has, err := h.m.hop(h.c, req, h.r, h.rc, h.logger, h.debug, h.res.addHop())
 	h.res.sentHeader = req.Header
 	if err != nil {
 		h.err = err
@@ -311,8 +367,8 @@ func (h *hopRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // roundTrip sends one request with the tracer and reads the body.
-func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer, rc reqContext) (hop, *http.Response, []byte, bool, *reqError) {
-	h := hop{method: req.Method}
+func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer, rc reqContext, h *hop) (*http.Response, []byte, bool, *reqError) {
+	h.method = req.Method
 	if req.URL == r.u {
 		h.url = r.maskedURL()
 	} else {
@@ -320,11 +376,13 @@ func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer,
 	}
 	start := time.Now()
 	tr.reset(start)
-	var rt http.RoundTripper = c.transport
+	var rt http.RoundTripper
 	if vc, ok := rc.(*vuContext); ok && c.fast.usable(req) {
 		c.fast.deadline = vc.deadline
 		c.fast.watch(vc.parent)
 		rt = c.fast
+	} else {
+		rt = c.transport()
 	}
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
@@ -338,7 +396,7 @@ func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer,
 		if h.err.code == codeTimeout && h.timings.duration == 0 {
 			h.timings.duration = ms(int64(h.end.Sub(start)))
 		}
-		return h, nil, nil, false, h.err
+		return nil, nil, false, h.err
 	}
 	h.status, h.proto = resp.StatusCode, resp.Proto
 	if resp.TLS != nil {
@@ -364,11 +422,11 @@ func (m *Module) roundTrip(c *client, req *http.Request, r *request, tr *tracer,
 		if timedOut {
 			h.err = &reqError{code: codeTimeout, msg: "request timeout", err: rerr}
 		}
-		return h, nil, nil, false, h.err
+		return nil, nil, false, h.err
 	}
 	// as k6: no body (null) when the response says it has none
 	hasBody := r.respType != respNone && (len(body) > 0 || resp.ContentLength != 0)
-	return h, resp, body, hasBody, nil
+	return resp, body, hasBody, nil
 }
 
 // urlErrorOp is how net/http names a method in its errors: "Get", "Post"…

@@ -72,7 +72,7 @@ type fastBuf struct {
 	wb []byte
 }
 
-var fastBufs = sync.Pool{New: func() any { return &fastBuf{br: bufio.NewReaderSize(nil, 4096)} }}
+var fastBufs = sync.Pool{New: func() any { return &fastBuf{br: bufio.NewReaderSize(nil, 2048)} }}
 
 // maxPooledWrite bounds the write buffer a fastBuf goes back to the pool with.
 const maxPooledWrite = 64 << 10

@@ -282,3 +282,21 @@ func TestResponseHTML(t *testing.T) {
 	require.NoError(t, out.Err)
 	assert.Equal(t, []string{"Title /x"}, out.Console)
 }
+
+// The default export, the named exports and the namespace are the same
+// values, made when first read.
+func TestExports(t *testing.T) {
+	t.Parallel()
+	o := run(t, `import http, { get, OCSP_STATUS_GOOD, TLS_1_3 } from 'k6/http';
+import * as ns from 'k6/http';
+export const options = { iterations: 1 };
+export default function () {
+	console.log(http.get === get, ns.get === get, ns.default === http, OCSP_STATUS_GOOD, TLS_1_3, http.OCSP_REASON_AA_COMPROMISE);
+	console.log(Object.keys(http).length, Object.keys(http).includes('batch'), typeof ns.submitForm, typeof http.nope, 'post' in http);
+	http.extra = 1;
+	delete http.del;
+	console.log(http.extra, Object.keys(http).includes('extra'), 'del' in http, Object.keys(http).includes('del'));
+}`, "")
+	require.NoError(t, o.res.Err, o.logText())
+	assert.Equal(t, []string{"true true true good tls1.3 aa_compromise", "34 true undefined undefined true", "1 true false false"}, o.console)
+}

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -40,8 +42,6 @@ type Module struct {
 	ipMu      sync.Mutex
 	lastIP    net.IP
 	lastIPStr string
-	uaMu      sync.Mutex
-	plain     http.Header // see plainHeader
 	tags      tagCache
 	respProto *sobek.Object // the prototype of Response objects
 
@@ -74,7 +74,8 @@ func (m *Module) Close() error {
 	return nil
 }
 
-// Exports lists the module's functions; the default export holds them too.
+// Exports is the module's exports: a default export that holds them all,
+// which named imports read too.
 func (m *Module) Exports() modules.Exports { return m.exports }
 
 func (m *Module) makeExports() modules.Exports {
@@ -118,8 +119,62 @@ func (m *Module) makeExports() modules.Exports {
 	for _, reason := range ocspReasons {
 		named["OCSP_REASON_"+strings.ToUpper(reason)] = reason
 	}
-	return modules.Exports{Named: named}
+	keys := make([]string, 0, len(named))
+	for k := range named {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return modules.Exports{Default: m.rt.NewDynamicObject(&exportsObject{rt: m.rt, named: named, keys: keys})}
 }
+
+// exportsObject is the default export: each export becomes a JavaScript
+// value when it is first read, so a VU that only calls http.get does not
+// make forty functions.
+type exportsObject struct {
+	rt    *sobek.Runtime
+	named map[string]any
+	keys  []string               // the exports' names, sorted, then the script's
+	made  map[string]sobek.Value // values made or set by the script
+}
+
+func (e *exportsObject) Get(key string) sobek.Value {
+	if v, ok := e.made[key]; ok {
+		return v
+	}
+	x, ok := e.named[key]
+	if !ok {
+		return nil
+	}
+	v := e.rt.ToValue(x)
+	e.Set(key, v)
+	return v
+}
+
+func (e *exportsObject) Set(key string, v sobek.Value) bool {
+	if e.made == nil {
+		e.made = map[string]sobek.Value{}
+	}
+	if _, ok := e.named[key]; !ok && !e.Has(key) {
+		e.keys = append(e.keys, key)
+	}
+	e.made[key] = v
+	return true
+}
+
+func (e *exportsObject) Has(key string) bool {
+	_, made := e.made[key]
+	_, named := e.named[key]
+	return made || named
+}
+
+func (e *exportsObject) Delete(key string) bool {
+	delete(e.made, key)
+	delete(e.named, key)
+	e.keys = slices.DeleteFunc(e.keys, func(k string) bool { return k == key })
+	return true
+}
+
+func (e *exportsObject) Keys() []string { return slices.Clone(e.keys) }
 
 // throwErr throws err as a JavaScript error.
 func (m *Module) throwErr(err error) {
