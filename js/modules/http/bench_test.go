@@ -44,6 +44,32 @@ export default function () {
 	}
 }
 
+// BenchmarkRequestPerIteration is one VU doing b.N iterations of one GET, as a
+// load test's default function does: allocs/op includes what an iteration
+// costs around the request.
+func BenchmarkRequestPerIteration(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "hello world\n")
+	}))
+	defer srv.Close()
+	src := fmt.Sprintf(`import http from 'k6/http';
+export const options = { iterations: %d };
+export default function () { http.get('%s/'); }`, b.N, srv.URL)
+	logger := logrus.New()
+	logger.SetOutput(io.Discard)
+	test, err := minik6test.LoadScript(src, logger, logger, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, res := minik6test.RunTest(b, test, testrun.Config{Logger: logger})
+	b.StopTimer()
+	if res.Err != nil {
+		b.Fatal(res.Err)
+	}
+}
+
 // BenchmarkBaselineGoClient is the floor under BenchmarkRequestLoop: a bare
 // net/http client doing the same GETs from Go, against the same kind of server
 // in the same process (whose allocations both benchmarks count).

@@ -15,7 +15,8 @@ import (
 // cookieJar is a k6 CookieJar: the VU's own (http.cookieJar()), or one made by
 // `new http.CookieJar()`. It is safe for the batch's goroutines.
 type cookieJar struct {
-	j atomic.Pointer[cookiejar.Jar]
+	j    atomic.Pointer[cookiejar.Jar]
+	used atomic.Bool // a cookie was set since the jar was made or emptied
 }
 
 func newCookieJar() *cookieJar {
@@ -26,10 +27,28 @@ func newCookieJar() *cookieJar {
 
 func (c *cookieJar) jar() *cookiejar.Jar { return c.j.Load() }
 
-// reset empties the jar.
+// set stores cookies from u.
+func (c *cookieJar) set(u *url.URL, cookies []*http.Cookie) {
+	c.used.Store(true)
+	c.jar().SetCookies(u, cookies)
+}
+
+// cookies are the cookies to send to u.
+func (c *cookieJar) cookies(u *url.URL) []*http.Cookie {
+	if !c.used.Load() {
+		return nil
+	}
+	return c.jar().Cookies(u)
+}
+
+// reset empties the jar (a jar never used stays as it is).
 func (c *cookieJar) reset() {
+	if c.jar() != nil && !c.used.Load() {
+		return
+	}
 	j, _ := cookiejar.New(nil)
 	c.j.Store(j)
+	c.used.Store(false)
 }
 
 // CookiesForURL is jar.cookiesForURL(url): the cookies the jar would send to
@@ -40,7 +59,7 @@ func (c *cookieJar) CookiesForURL(rawURL string) (map[string][]string, error) {
 		return nil, err
 	}
 	out := map[string][]string{}
-	for _, ck := range c.jar().Cookies(u) {
+	for _, ck := range c.cookies(u) {
 		out[ck.Name] = append(out[ck.Name], ck.Value)
 	}
 	return out, nil
@@ -80,7 +99,7 @@ func (c *cookieJar) Set(rawURL, name, value string, opts sobek.Value) error {
 			}
 		}
 	}
-	c.jar().SetCookies(u, []*http.Cookie{ck})
+	c.set(u, []*http.Cookie{ck})
 	return nil
 }
 
@@ -145,7 +164,7 @@ func (m *Module) newCookieJarCtor() func(call sobek.ConstructorCall) *sobek.Obje
 func (m *Module) cookies(u *url.URL, r *request) (string, []*http.Cookie) {
 	var sent []*http.Cookie
 	if r.jar != nil {
-		sent = r.jar.jar().Cookies(u)
+		sent = r.jar.cookies(u)
 	}
 	if len(r.cookies) == 0 && len(sent) == 0 {
 		return "", nil

@@ -159,7 +159,7 @@ func (m *Module) send1(rc reqContext, c *client, x *hopState, req *http.Request,
 	}
 	res.cookies = resp.Cookies()
 	if r.jar != nil && len(res.cookies) > 0 {
-		r.jar.jar().SetCookies(u, res.cookies)
+		r.jar.set(u, res.cookies)
 	}
 	return resp, true
 }

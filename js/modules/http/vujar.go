@@ -19,8 +19,8 @@ var vuModules sync.Map // modules.VU → *Module
 // current content, also after the jar is emptied for a new iteration.
 type jarView struct{ c *cookieJar }
 
-func (v jarView) SetCookies(u *url.URL, cookies []*http.Cookie) { v.c.jar().SetCookies(u, cookies) }
-func (v jarView) Cookies(u *url.URL) []*http.Cookie             { return v.c.jar().Cookies(u) }
+func (v jarView) SetCookies(u *url.URL, cookies []*http.Cookie) { v.c.set(u, cookies) }
+func (v jarView) Cookies(u *url.URL) []*http.Cookie             { return v.c.cookies(u) }
 
 // CookieJarOf returns the jar of a CookieJar object (http.cookieJar() or
 // new http.CookieJar()); false when v is not one.
