@@ -4,7 +4,8 @@
 #   LONG=60   seconds of the memory-flatness run (0 skips it)
 #   LONG_FLAGS="--out cloud"   flags of the memory-flatness run
 # Prints iterations/s (from --summary-export), peak RSS (VmHWM) and the ratios the
-# issues ask for. Everything runs on this machine; the HTTP run targets a server on
+# issues ask for; peak RSS per VU of 1,000 VUs that sleep, and of 1,000 that GET
+# and sleep. Everything runs on this machine; the HTTP run targets a server on
 # 127.0.0.1 that this script starts and stops.
 set -euo pipefail
 BIN=$(realpath "${1:-bin/minik6}")
@@ -40,6 +41,12 @@ cat > "$tmp/http_get.js" <<JS
 import http from 'k6/http';
 export const options = { vus: 50, duration: '$DUR' };
 export default function () { http.get(__ENV.BASE_URL + '/'); }
+JS
+cat > "$tmp/http_1000.js" <<JS
+import http from 'k6/http';
+import { sleep } from 'k6';
+export const options = { vus: 1000, duration: '10s' };
+export default function () { http.get(__ENV.BASE_URL + '/'); sleep(1); }
 JS
 cat > "$tmp/long.js" <<JS
 export const options = { vus: 50, duration: '${LONG}s' };
@@ -126,6 +133,10 @@ target_pid=$!
 for _ in $(seq 50); do [ -s "$tmp/target.url" ] && break; sleep 0.1; done
 measure http_get "$tmp/http_get.js" -e "BASE_URL=$(head -1 "$tmp/target.url")"
 report http_get
+# 1,000 VUs each doing one GET a second: the memory of VUs that use k6/http
+measure http_1000 "$tmp/http_1000.js" -e "BASE_URL=$(head -1 "$tmp/target.url")"
+report http_1000
+python3 -c 'import sys; p=float(open(sys.argv[1]).read().split()[1]); print("http_1000: peak RSS per VU %.1f KB (goal <= 74 KB: half of k6, 148-160 KB for sleep-only VUs)" % (p/1000))' "$tmp/http_1000.runs.median"
 
 # http.get against nginx on loopback (12-byte body, keep-alive), with
 # `wrk -t1 -c50` as the machine's reference; nginx and wrk come from Debian's

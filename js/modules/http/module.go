@@ -119,25 +119,30 @@ func (m *Module) makeExports() modules.Exports {
 	for _, reason := range ocspReasons {
 		named["OCSP_REASON_"+strings.ToUpper(reason)] = reason
 	}
-	keys := make([]string, 0, len(named))
-	for k := range named {
+	return modules.Exports{Default: m.lazyObject(named)}
+}
+
+// lazyObject is an object of the given properties, each of which becomes a
+// JavaScript value when first read: a VU that only calls http.get does not
+// make forty functions.
+func (m *Module) lazyObject(props map[string]any) *sobek.Object {
+	keys := make([]string, 0, len(props))
+	for k := range props {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return modules.Exports{Default: m.rt.NewDynamicObject(&exportsObject{rt: m.rt, named: named, keys: keys})}
+	return m.rt.NewDynamicObject(&lazyObject{rt: m.rt, named: props, keys: keys})
 }
 
-// exportsObject is the default export: each export becomes a JavaScript
-// value when it is first read, so a VU that only calls http.get does not
-// make forty functions.
-type exportsObject struct {
+// lazyObject is the dynamic object behind Module.lazyObject.
+type lazyObject struct {
 	rt    *sobek.Runtime
 	named map[string]any
-	keys  []string               // the exports' names, sorted, then the script's
+	keys  []string               // the properties' names, sorted, then the script's
 	made  map[string]sobek.Value // values made or set by the script
 }
 
-func (e *exportsObject) Get(key string) sobek.Value {
+func (e *lazyObject) Get(key string) sobek.Value {
 	if v, ok := e.made[key]; ok {
 		return v
 	}
@@ -150,7 +155,7 @@ func (e *exportsObject) Get(key string) sobek.Value {
 	return v
 }
 
-func (e *exportsObject) Set(key string, v sobek.Value) bool {
+func (e *lazyObject) Set(key string, v sobek.Value) bool {
 	if e.made == nil {
 		e.made = map[string]sobek.Value{}
 	}
@@ -161,20 +166,20 @@ func (e *exportsObject) Set(key string, v sobek.Value) bool {
 	return true
 }
 
-func (e *exportsObject) Has(key string) bool {
+func (e *lazyObject) Has(key string) bool {
 	_, made := e.made[key]
 	_, named := e.named[key]
 	return made || named
 }
 
-func (e *exportsObject) Delete(key string) bool {
+func (e *lazyObject) Delete(key string) bool {
 	delete(e.made, key)
 	delete(e.named, key)
 	e.keys = slices.DeleteFunc(e.keys, func(k string) bool { return k == key })
 	return true
 }
 
-func (e *exportsObject) Keys() []string { return slices.Clone(e.keys) }
+func (e *lazyObject) Keys() []string { return slices.Clone(e.keys) }
 
 // throwErr throws err as a JavaScript error.
 func (m *Module) throwErr(err error) {

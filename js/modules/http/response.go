@@ -34,12 +34,12 @@ func (m *Module) responseObject(res *result) *sobek.Object {
 	return obj
 }
 
-// responsePrototype holds the Response methods, made once per VU.
+// responsePrototype holds the Response methods, made once per VU; each
+// becomes a JavaScript function when first read.
 func (m *Module) responsePrototype() *sobek.Object {
 	if m.respProto != nil {
 		return m.respProto
 	}
-	p := m.rt.NewObject()
 	self := func(call sobek.FunctionCall) *response {
 		if o, ok := call.This.(*sobek.Object); ok {
 			if r, ok := o.Export().(*response); ok {
@@ -48,12 +48,13 @@ func (m *Module) responsePrototype() *sobek.Object {
 		}
 		panic(m.rt.NewTypeError("not a Response"))
 	}
-	_ = p.Set("json", func(call sobek.FunctionCall) sobek.Value { return self(call).jsonValue(call.Argument(0)) })
-	_ = p.Set("html", func(call sobek.FunctionCall) sobek.Value { return self(call).htmlValue(call.Argument(0)) })
-	_ = p.Set("clickLink", func(call sobek.FunctionCall) sobek.Value { return self(call).clickLink(call.Argument(0)) })
-	_ = p.Set("submitForm", func(call sobek.FunctionCall) sobek.Value { return self(call).submitForm(call.Argument(0)) })
-	m.respProto = p
-	return p
+	m.respProto = m.lazyObject(map[string]any{
+		"json":       func(call sobek.FunctionCall) sobek.Value { return self(call).jsonValue(call.Argument(0)) },
+		"html":       func(call sobek.FunctionCall) sobek.Value { return self(call).htmlValue(call.Argument(0)) },
+		"clickLink":  func(call sobek.FunctionCall) sobek.Value { return self(call).clickLink(call.Argument(0)) },
+		"submitForm": func(call sobek.FunctionCall) sobek.Value { return self(call).submitForm(call.Argument(0)) },
+	})
+	return m.respProto
 }
 
 func (r *response) Has(key string) bool {
