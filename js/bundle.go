@@ -99,6 +99,9 @@ func NewBundle(entry string, cfg Config) (*Bundle, error) {
 		if err := rec.Link(); err != nil {
 			return nil, exitcode.Wrap(exitcode.ScriptException, err)
 		}
+		if merged := b.merge(); merged != nil {
+			b.entryRec = merged
+		}
 	}
 
 	vu, err := b.newVU(context.Background(), nil, 0)

@@ -553,11 +553,15 @@ func (vu *VU) installGlobals(id uint64) error {
 	})
 }
 
-// callerDir is the directory of the script that called the current Go function.
+// callerDir is the directory of the script that called the current Go function
+// (of its own file, in merged modules: see merge.go).
 func (vu *VU) callerDir() string {
 	frames := vu.rt.CaptureCallStack(3, nil)
 	for _, f := range frames {
 		name := f.SrcName()
+		if name != "<native>" {
+			name = f.Position().Filename
+		}
 		if strings.HasPrefix(name, "file://") {
 			return path.Dir(strings.TrimPrefix(name, "file://"))
 		}
