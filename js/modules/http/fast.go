@@ -151,9 +151,14 @@ func (p *fastPool) abort() {
 	p.mu.Unlock()
 }
 
+// setActive makes fc the connection a hard stop breaks; when the stop came
+// already (its abort found no connection in flight), fc is broken at once.
 func (p *fastPool) setActive(fc *fastConn) {
 	p.mu.Lock()
 	p.active = fc
+	if fc != nil && p.watched != nil && p.watched.Err() != nil {
+		_ = fc.SetDeadline(time.Unix(1, 0))
+	}
 	p.mu.Unlock()
 }
 
