@@ -43,7 +43,7 @@ func browse(t *testing.T, browser, url string, budget time.Duration, screenshot 
 	if budget > 0 {
 		args = append(args, "--virtual-time-budget="+strconv.Itoa(int(budget.Milliseconds())))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	// Both at once: on a live page, Chromium waits for the server to end its
 	// event stream (the end of the test) before it dumps or shoots.

@@ -364,7 +364,7 @@ const dashboardScript = `<script>
   var es = new EventSource('events');
   es.addEventListener('update', function (e) { document.getElementById('live').innerHTML = e.data; status.textContent = 'live, updated ' + new Date().toLocaleTimeString(); });
   es.addEventListener('done', function () { status.textContent = 'the test has ended'; es.close(); });
-  es.onerror = function () { status.textContent = 'disconnected from minik6'; };
+  es.onerror = function () { status.textContent = 'disconnected from minik6'; es.close(); };
 })();
 </script>`
 
