@@ -164,6 +164,8 @@ func TestMergedModulesBehaveAsApart(t *testing.T) {
 		"import { inc } from './lib/counter.js';\nconst x = 1;\nexport default function () { inc(); inc(); inc(); }\n",
 		"import { Shape, arrow, named } from './lib/shapes.js';\nexport default function () {\n" +
 			"  console.log([Shape.name, arrow.name, named.name, Shape.toString(), new Shape().area()].join(' '));\n}\n",
+		"import { inc, count } from './lib/counter.js';\nawait Promise.resolve();\ninc();\nconsole.log('awaited ' + count);\n" +
+			"export default function () {}\n",
 		"import { remote } from 'https://example.com/lib/remote.js';\nexport default function () { remote(); }\n",
 		"import { odd1 } from './lib/odd.js';\nimport { paren } from './lib/paren.js';\nexport default async function () { console.log(await odd1()); }\n",
 	} {
