@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -34,30 +35,46 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browse loads url in headless Chromium, lets its scripts run for budget of
-// virtual time and returns the DOM then; then it saves a screenshot.
+// browse loads url in headless Chromium and returns the DOM once it has
+// loaded, then saves a screenshot. budget > 0 lets the page's scripts run
+// for that much virtual time first (for pages that make no long requests: a
+// page with an open event stream would wait for the stream's end).
 func browse(t *testing.T, browser, url string, budget time.Duration, screenshot string) string {
 	t.Helper()
 	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(), "--window-size=1200,3000"}
+		"--user-data-dir=" + t.TempDir(), "--window-size=1200,3000", "--timeout=20000"}
 	if budget > 0 {
 		args = append(args, "--virtual-time-budget="+strconv.Itoa(int(budget.Milliseconds())))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	// Both at once: on a live page, Chromium waits for the server to end its
-	// event stream (the end of the test) before it dumps or shoots.
-	shot := exec.CommandContext(ctx, browser, append(args, "--screenshot="+screenshot, url)...)
-	var shotOut strings.Builder
-	shot.Stdout, shot.Stderr = &shotOut, &shotOut
-	require.NoError(t, shot.Start())
-	dom, err := exec.CommandContext(ctx, browser, append(args, "--user-data-dir="+t.TempDir(), "--dump-dom", url)...).Output()
+	dom, err := exec.CommandContext(ctx, browser, append(args, "--dump-dom", url)...).Output()
 	require.NoError(t, err)
-	require.NoError(t, shot.Wait(), shotOut.String())
+	out, err := exec.CommandContext(ctx, browser, append(args, "--user-data-dir="+t.TempDir(), "--screenshot="+screenshot, url)...).CombinedOutput()
+	require.NoError(t, err, string(out))
 	info, err := os.Stat(screenshot)
 	require.NoError(t, err, "screenshot of %s", url)
 	assert.Greater(t, info.Size(), int64(10_000), "the screenshot of %s shows something", url)
 	return string(dom)
+}
+
+// events reads the dashboard's event stream to its end and returns the
+// events' names.
+func events(t *testing.T, url string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	var names []string
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 var (
@@ -122,12 +139,18 @@ export function spike() { http.get(__ENV.BASE + (__ITER % 10 === 0 ? '/bad' : '/
 		"K6_WEB_DASHBOARD_EXPORT": reportFile,
 	}, "run", "-q", "-e", "BASE="+target.URL, "--summary-export", export, "--out", "json="+filepath.Join(dir, "run.json"), script)
 	waitListening(t, addr)
+	stream := make(chan []string, 1)
+	go func() { stream <- events(t, "http://"+addr+"/events") }()
 	time.Sleep(1500 * time.Millisecond)
-	live := browse(t, browser, "http://"+addr+"/", 1500*time.Millisecond, filepath.Join(dir, "dashboard.png"))
-	assert.Contains(t, live, `id="live-status">the test has ended`, "the page followed the server's events to the end")
+	live := browse(t, browser, "http://"+addr+"/", 0, filepath.Join(dir, "dashboard.png"))
+	assert.Contains(t, live, `id="live-status"`)
 	assert.Contains(t, live, `data-metric="iterations"`)
 	assert.Contains(t, live, "<polyline")
 	require.Equal(t, 0, run.exitCode(t), run.stderr.String())
+	names := <-stream
+	require.NotEmpty(t, names)
+	assert.GreaterOrEqual(t, strings.Count(strings.Join(names, " "), "update"), 3, "updates while the test ran: %v", names)
+	assert.Equal(t, "done", names[len(names)-1], "the stream ends with the test")
 
 	summary := readJSON(t, export)["metrics"].(map[string]any)
 	stat := func(metric, name string) float64 { return summary[metric].(map[string]any)[name].(float64) }
