@@ -113,7 +113,7 @@ func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	if len(c.opts.BlockHostnames) > 0 && c.opts.BlockHostnames.Match(host) {
 		return nil, &blockedError{code: codeBlockedHostname, msg: "hostname (" + host + ") is in a blocked pattern"}
 	}
-	if to, ok := lookupHosts(c.opts.Hosts, host, port); ok {
+	if to, ok := options.LookupHosts(c.opts.Hosts, host, port); ok {
 		host, port, err = net.SplitHostPort(to)
 		if err != nil {
 			return nil, err
@@ -154,33 +154,6 @@ func (cc *countingConn) Write(p []byte) (int, error) {
 	n, err := cc.Conn.Write(p)
 	cc.c.sent.Add(int64(n))
 	return n, err
-}
-
-// lookupHosts applies the hosts option: an exact "host" or "host:port" entry,
-// or a "*.suffix" wildcard; the value is "ip", "ip:port" or another name.
-func lookupHosts(hosts map[string]string, host, port string) (string, bool) {
-	if len(hosts) == 0 {
-		return "", false
-	}
-	to, ok := hosts[net.JoinHostPort(host, port)]
-	if !ok {
-		to, ok = hosts[host]
-	}
-	if !ok {
-		best := ""
-		for pattern, v := range hosts {
-			if suffix, wild := strings.CutPrefix(pattern, "*"); wild && strings.HasSuffix(host, suffix) && len(pattern) > len(best) {
-				best, to, ok = pattern, v, true
-			}
-		}
-	}
-	if !ok {
-		return "", false
-	}
-	if _, _, err := net.SplitHostPort(to); err != nil {
-		to = net.JoinHostPort(strings.Trim(to, "[]"), port)
-	}
-	return to, true
 }
 
 // resolver applies the dns option: caching for ttl, picking one address by

@@ -82,20 +82,6 @@ func TestMaskURL(t *testing.T) {
 	assert.Equal(t, "http://h/p", maskURL("http://h/p"))
 }
 
-func TestHostsLookup(t *testing.T) {
-	t.Parallel()
-	hosts := map[string]string{"a.test": "10.0.0.1", "b.test:8080": "10.0.0.2:9090", "*.wild.test": "10.0.0.3"}
-	for _, tc := range []struct{ host, port, want string }{
-		{"a.test", "80", "10.0.0.1:80"},
-		{"b.test", "8080", "10.0.0.2:9090"},
-		{"x.wild.test", "443", "10.0.0.3:443"},
-		{"other.test", "80", ""},
-	} {
-		got, _ := lookupHosts(hosts, tc.host, tc.port)
-		assert.Equal(t, tc.want, got, tc.host)
-	}
-}
-
 func TestLocalIP(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
