@@ -2,6 +2,7 @@ package minik6test
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,18 +45,35 @@ func (r *Recorded) Sum(name string) float64 {
 	return v
 }
 
-// LogText is every log message with its error field, one a line: for a
+// LogText is every log message with its fields (sorted), one a line: for a
 // failing assertion's message.
 func (r *Recorded) LogText() string {
 	var b strings.Builder
 	for _, e := range r.Logs {
 		b.WriteString(e.Message)
-		if err, ok := e.Data["error"]; ok {
-			fmt.Fprintf(&b, " error=%v", err)
+		keys := make([]string, 0, len(e.Data))
+		for k := range e.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s=%v", k, e.Data[k])
 		}
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// Warnings returns the messages of the warnings logged, each with its error
+// field.
+func (r *Recorded) Warnings() []string {
+	var out []string
+	for _, e := range r.Logs {
+		if e.Level == logrus.WarnLevel {
+			out = append(out, fmt.Sprint(e.Message, " ", e.Data["error"]))
+		}
+	}
+	return out
 }
 
 // recorder is the output through which RunRecorded keeps a run's samples.
@@ -92,14 +110,23 @@ func init() {
 
 // RunRecorded loads source (with files, by absolute path, as LoadScript) and
 // runs it through a real test run with its own options, keeping its console
-// lines, log entries and samples. Loading must succeed, or t fails.
+// lines, log entries (info and above) and samples. Loading must succeed, or t
+// fails.
 func RunRecorded(t testing.TB, source string, files map[string]string) *Recorded {
 	t.Helper()
+	return RunRecordedAt(t, logrus.InfoLevel, source, files)
+}
+
+// RunRecordedAt is RunRecorded keeping the log entries from level up
+// (logrus.DebugLevel for httpDebug's lines, say).
+func RunRecordedAt(t testing.TB, level logrus.Level, source string, files map[string]string) *Recorded {
+	t.Helper()
 	logger, logHook := logtest.NewNullLogger()
+	logger.SetLevel(level)
 	console, consoleHook := logtest.NewNullLogger()
 	test, err := LoadScript(source, logger, console, files)
 	if err != nil {
-		t.Fatalf("minik6test.RunRecorded: loading the script: %v", err)
+		t.Fatalf("minik6test.RunRecordedAt: loading the script: %v", err)
 	}
 	id := fmt.Sprint(recorderID.Add(1))
 	rec := &recorder{}

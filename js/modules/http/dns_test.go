@@ -86,9 +86,9 @@ func TestDNSOptionInARun(t *testing.T) {
 			host := k6http.AddTestHost(name, v4...)
 			opts := `{ noConnectionReuse: true` + map[bool]string{true: `, dns: ` + tc.dns, false: ``}[tc.dns != ""] + ` }`
 			o := run(t, script(opts, body), "http://"+name+":"+port)
-			require.NoError(t, o.res.Err, o.logText())
-			require.Len(t, o.console, 1, o.logText())
-			tc.check(t, strings.Fields(o.console[0]), host.Lookups())
+			require.NoError(t, o.Result.Err, o.LogText())
+			require.Len(t, o.Console, 1, o.LogText())
+			tc.check(t, strings.Fields(o.Console[0]), host.Lookups())
 		})
 	}
 	t.Run("policy", func(t *testing.T) {
@@ -107,13 +107,13 @@ func TestDNSOptionInARun(t *testing.T) {
 				opts = `{}`
 			}
 			o := run(t, script(opts, `console.log(http.get(B + '/').body);`), "http://"+name+":"+port)
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, []string{want}, o.console, policy)
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, []string{want}, o.Console, policy)
 		}
 		k6http.AddTestHost("only-v4.dns.test", net.ParseIP("127.0.0.2"))
 		o := run(t, script(`{ dns: { policy: 'onlyIPv6' } }`, `console.log(http.get(B + '/').error_code);`), "http://only-v4.dns.test:"+port)
-		require.NoError(t, o.res.Err, o.logText())
-		assert.Equal(t, []string{"1101"}, o.console, "no address of the policy's version")
+		require.NoError(t, o.Result.Err, o.LogText())
+		assert.Equal(t, []string{"1101"}, o.Console, "no address of the policy's version")
 	})
 }
 

@@ -29,9 +29,9 @@ func TestStaleKeptConnectionIsRedialled(t *testing.T) {
 		console.log(http.get(B + '/').status);
 		const t0 = Date.now(); while (Date.now() - t0 < 200) {}
 		console.log(http.get(B + '/').status);`), srv.URL)
-	require.NoError(t, o.res.Err)
-	assert.Equal(t, []string{"200", "200"}, o.console)
-	assert.Empty(t, o.warnings())
+	require.NoError(t, o.Result.Err)
+	assert.Equal(t, []string{"200", "200"}, o.Console)
+	assert.Empty(t, o.Warnings())
 }
 
 // A hard stop (the end of the duration, no graceful stop) breaks a request
@@ -43,7 +43,7 @@ func TestHardStopBreaksARequest(t *testing.T) {
 	o := run(t, `import http from 'k6/http';
 export const options = { scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '0s' } } };
 export default function () { http.get('$BASE/delay/5'); }`, bin.URL())
-	require.NoError(t, o.res.Err)
+	require.NoError(t, o.Result.Err)
 	assert.Less(t, time.Since(start), 4*time.Second)
 }
 
@@ -60,8 +60,8 @@ func TestFastPathRequests(t *testing.T) {
 		console.log(http.get(B + '/status/100').status);
 		const big = 'x'.repeat(100000) + 'end';
 		console.log(http.post(B + '/post', big, { headers: { 'Content-Type': 'text/plain' } }).json('data') === big);`), bin.URL())
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{`200 {"a":["1"]} x  y`, "0", "3", "200", "true"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{`200 {"a":["1"]} x  y`, "0", "3", "200", "true"}, o.Console)
 }
 
 // cannedServer answers each request on 127.0.0.1 with the canned response its
@@ -122,7 +122,7 @@ func TestFastPathReadsHeadsAsNetHTTP(t *testing.T) {
 			console.log(fast === std ? p + ' same' : p + ' fast ' + fast + ' std ' + std);
 		}
 		console.log(http.get(B + '/plain').headers['X-A'], http.get(B + '/plain').headers['Content-Type']);`), base)
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{"/plain same", "/noreason same", "/chunked same", "/http10 same", "/close same", "/plain same",
-		"/cookies same", "/continue same", "/empty same", "/pragma same", "1, 2 text/x"}, o.console)
+		"/cookies same", "/continue same", "/empty same", "/pragma same", "1, 2 text/x"}, o.Console)
 }

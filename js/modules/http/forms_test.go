@@ -85,8 +85,8 @@ func TestClickLinkAndSubmitForm(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := run(t, script("", tc.body), bin.URL())
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, tc.want, o.console, o.logText())
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, tc.want, o.Console, o.LogText())
 		})
 	}
 }

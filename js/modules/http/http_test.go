@@ -133,8 +133,8 @@ func TestRequestsAndResponses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := run(t, script(tc.options, tc.body), bin.URL())
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, tc.want, o.console, o.logText())
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, tc.want, o.Console, o.LogText())
 		})
 	}
 }
@@ -149,8 +149,8 @@ func TestMetricsAndTags(t *testing.T) {
 		http.get(http.url`+"`${B}/anything/${42}`"+`);
 		http.get(B + '/redirect/1');
 		http.get(B + '/status/503', { responseCallback: null });`), bin.URL())
-	require.NoError(t, o.res.Err)
-	reqs := o.of("http_reqs")
+	require.NoError(t, o.Result.Err)
+	reqs := o.Of("http_reqs")
 	require.Len(t, reqs, 6, "a redirect hop is a request of its own")
 	tag := func(i int, k string) string { v, _ := reqs[i].Tags.Get(k); return v }
 	assert.Equal(t, "201", tag(0, "status"))
@@ -167,8 +167,8 @@ func TestMetricsAndTags(t *testing.T) {
 	assert.Equal(t, "1503", tag(5, "error_code"))
 	_, has := reqs[5].Tags.Get("expected_response")
 	assert.False(t, has, "no expected_response without a response callback")
-	assert.Len(t, o.of("http_req_failed"), 5)
-	for _, s := range o.samples {
+	assert.Len(t, o.Of("http_req_failed"), 5)
+	for _, s := range o.Samples {
 		s.Tags.Range(func(_, v string) bool {
 			assert.NotContains(t, v, "user:secret", "credentials never reach a tag")
 			return true
@@ -176,9 +176,9 @@ func TestMetricsAndTags(t *testing.T) {
 	}
 	// every sample of one request shares one tag set
 	for _, name := range []string{"http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking", "http_req_sending", "http_req_waiting", "http_req_receiving", "http_req_failed"} {
-		assert.Same(t, reqs[0].Tags, o.of(name)[0].Tags, name)
+		assert.Same(t, reqs[0].Tags, o.Of(name)[0].Tags, name)
 	}
-	sent, recv := o.of("data_sent"), o.of("data_received")
+	sent, recv := o.Of("data_sent"), o.Of("data_received")
 	require.Len(t, sent, 1)
 	assert.Greater(t, sent[0].Value, 500.0)
 	assert.Greater(t, recv[0].Value, 1000.0)
@@ -218,15 +218,15 @@ func TestErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := run(t, script(tc.options, tc.body), bin.URL())
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, tc.want, o.console, o.logText())
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, tc.want, o.Console, o.LogText())
 			if tc.warn != "" {
-				require.NotEmpty(t, o.warnings())
-				assert.Contains(t, o.warnings()[0], "Request Failed")
-				assert.Contains(t, o.warnings()[0], tc.warn)
+				require.NotEmpty(t, o.Warnings())
+				assert.Contains(t, o.Warnings()[0], "Request Failed")
+				assert.Contains(t, o.Warnings()[0], tc.warn)
 			}
 			if strings.Contains(tc.options, "throw") {
-				assert.Empty(t, o.warnings(), "no warning when throw is on")
+				assert.Empty(t, o.Warnings(), "no warning when throw is on")
 			}
 		})
 	}
@@ -297,6 +297,6 @@ export default function () {
 	delete http.del;
 	console.log(http.extra, Object.keys(http).includes('extra'), 'del' in http, Object.keys(http).includes('del'));
 }`, "")
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, []string{"true true true good tls1.3 aa_compromise", "34 true undefined undefined true", "1 true false false"}, o.console)
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, []string{"true true true good tls1.3 aa_compromise", "34 true undefined undefined true", "1 true false false"}, o.Console)
 }

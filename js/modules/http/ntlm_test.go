@@ -184,10 +184,10 @@ func TestNTLMAuth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := run(t, script("", tc.body), s.srv.URL)
-			require.NoError(t, o.res.Err, o.logText())
-			assert.Equal(t, tc.want, o.console, o.logText())
+			require.NoError(t, o.Result.Err, o.LogText())
+			assert.Equal(t, tc.want, o.Console, o.LogText())
 			var statuses []string
-			for _, r := range o.of("http_reqs") {
+			for _, r := range o.Of("http_reqs") {
 				v, _ := r.Tags.Get("status")
 				statuses = append(statuses, v)
 			}

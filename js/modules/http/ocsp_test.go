@@ -62,26 +62,26 @@ func TestOCSPStapling(t *testing.T) {
 
 	bin := stapledServer(t, ocsp.Revoked, ocsp.KeyCompromise, updated, revoked)
 	o := run(t, script(opts, body), bin.URL())
-	require.NoError(t, o.res.Err, o.logText())
+	require.NoError(t, o.Result.Err, o.LogText())
 	assert.Equal(t, []string{
 		"200 revoked key_compromise true " + s(updated) + " " + s(updated.Add(24*time.Hour)) + " " + s(revoked),
 		"true true",
-	}, o.console)
-	reqs := o.of("http_reqs")
+	}, o.Console)
+	reqs := o.Of("http_reqs")
 	require.Len(t, reqs, 1)
 	v, _ := reqs[0].Tags.Get("ocsp_status")
 	assert.Equal(t, "revoked", v)
 
 	good := stapledServer(t, ocsp.Good, ocsp.Unspecified, updated, time.Time{})
 	o = run(t, script(opts, body), good.URL())
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, "200 good unspecified true "+s(updated)+" "+s(updated.Add(24*time.Hour))+" 0", o.console[0])
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, "200 good unspecified true "+s(updated)+" "+s(updated.Add(24*time.Hour))+" 0", o.Console[0])
 
 	// no staple: unknown over TLS, and no tag unless systemTags names it
 	plain := minik6test.NewHTTPBinTLS(t, nil, nil)
 	o = run(t, script(`{ insecureSkipTLSVerify: true }`, body), plain.URL())
-	require.NoError(t, o.res.Err, o.logText())
-	assert.Equal(t, "200 unknown  false 0 0 0", o.console[0])
-	_, has := o.of("http_reqs")[0].Tags.Get("ocsp_status")
+	require.NoError(t, o.Result.Err, o.LogText())
+	assert.Equal(t, "200 unknown  false 0 0 0", o.Console[0])
+	_, has := o.Of("http_reqs")[0].Tags.Get("ocsp_status")
 	assert.False(t, has, "ocsp_status is not a default tag")
 }

@@ -52,70 +52,70 @@ func TestOptionsHonoured(t *testing.T) {
 	for _, tc := range []struct {
 		name, with, without, body string
 		tls                       func(*tls.Config) // the target is HTTPS when set
-		check                     func(t *testing.T, with, without *outcome, bin, binWithout *minik6test.HTTPBin, cw, cwo *concurrency)
+		check                     func(t *testing.T, with, without *minik6test.Recorded, bin, binWithout *minik6test.HTTPBin, cw, cwo *concurrency)
 	}{
 		{name: "userAgent", with: `{ userAgent: 'tester/1.0' }`, body: `console.log(http.get(B + '/user-agent').json('user-agent'));`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"tester/1.0"}, w.console)
-				assert.NotEqual(t, w.console, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tester/1.0"}, w.Console)
+				assert.NotEqual(t, w.Console, wo.Console)
 			}},
 		{name: "userAgent empty: none sent", with: `{ userAgent: '' }`, body: `console.log(JSON.stringify(http.get(B + '/headers').json('headers.User-Agent')), JSON.stringify(http.batch([B + '/headers'])[0].json('headers.User-Agent')));`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"undefined undefined"}, w.console)
-				assert.NotEqual(t, w.console, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"undefined undefined"}, w.Console)
+				assert.NotEqual(t, w.Console, wo.Console)
 			}},
 		{name: "maxRedirects", with: `{ maxRedirects: 1 }`, body: `console.log(http.get(B + '/redirect/3').status);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"302"}, w.console)
-				assert.Len(t, w.of("http_reqs"), 2)
-				assert.Contains(t, strings.Join(w.warnings(), "\n"), "Stopped after 1 redirects")
-				assert.Equal(t, []string{"200"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"302"}, w.Console)
+				assert.Len(t, w.Of("http_reqs"), 2)
+				assert.Contains(t, strings.Join(w.Warnings(), "\n"), "Stopped after 1 redirects")
+				assert.Equal(t, []string{"200"}, wo.Console)
 			}},
 		{name: "batch", with: `{ batch: 1 }`, body: `http.batch([B + '/conc', B + '/conc', B + '/conc']);`,
-			check: func(t *testing.T, _, _ *outcome, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
+			check: func(t *testing.T, _, _ *minik6test.Recorded, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
 				assert.Equal(t, 1, cw.peak())
 				assert.Equal(t, 3, cwo.peak())
 			}},
 		{name: "batchPerHost", with: `{ batchPerHost: 2 }`, body: `http.batch([B + '/conc', B + '/conc', B + '/conc', B + '/conc']);`,
-			check: func(t *testing.T, _, _ *outcome, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
+			check: func(t *testing.T, _, _ *minik6test.Recorded, _, _ *minik6test.HTTPBin, cw, cwo *concurrency) {
 				assert.Equal(t, 2, cw.peak())
 				assert.Equal(t, 4, cwo.peak())
 			}},
 		{name: "discardResponseBodies", with: `{ discardResponseBodies: true }`,
 			body: `console.log(http.get(B + '/get').body === null, http.get(B + '/get', { responseType: 'text' }).body !== null);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"true true"}, w.console)
-				assert.Equal(t, []string{"false true"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"true true"}, w.Console)
+				assert.Equal(t, []string{"false true"}, wo.Console)
 			}},
 		{name: "noConnectionReuse", with: `{ noConnectionReuse: true }`, body: `for (let i = 0; i < 3; i++) http.get(B + '/get');`,
-			check: func(t *testing.T, _, _ *outcome, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
+			check: func(t *testing.T, _, _ *minik6test.Recorded, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
 				assert.Equal(t, int64(3), b.Conns())
 				assert.Equal(t, int64(1), bwo.Conns())
 			}},
 		{name: "noVUConnectionReuse", with: `{ iterations: 3, noVUConnectionReuse: true }`, without: `{ iterations: 3 }`, body: `http.get(B + '/get'); http.get(B + '/get');`,
-			check: func(t *testing.T, _, _ *outcome, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
+			check: func(t *testing.T, _, _ *minik6test.Recorded, b, bwo *minik6test.HTTPBin, _, _ *concurrency) {
 				assert.Equal(t, int64(3), b.Conns())
 				assert.Equal(t, int64(1), bwo.Conns())
 			}},
 		{name: "cookies reset between iterations unless noCookiesReset", with: `{ iterations: 2, noCookiesReset: true }`, without: `{ iterations: 2 }`,
 			body: `console.log(JSON.stringify(http.get(B + '/cookies').json('cookies'))); http.get(B + '/cookies/set?k=v');`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{`{}`, `{"k":"v"}`}, w.console)
-				assert.Equal(t, []string{`{}`, `{}`}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{`{}`, `{"k":"v"}`}, w.Console)
+				assert.Equal(t, []string{`{}`, `{}`}, wo.Console)
 			}},
 		{name: "hosts with a wildcard", with: `{ hosts: { '*.wild.test': '127.0.0.1' } }`, without: `{ hosts: { 'other.test': '127.0.0.1' } }`,
 			body: `console.log(http.get(B.replace('127.0.0.1', 'api.wild.test') + '/get').status);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"200"}, w.console)
-				assert.Equal(t, []string{"0"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"200"}, w.Console)
+				assert.Equal(t, []string{"0"}, wo.Console)
 			}},
 		{name: "localIPs", with: `{ localIPs: '127.0.0.2' }`, body: `console.log(http.get(B + '/get').json('origin'));`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"127.0.0.2"}, w.console)
-				assert.Equal(t, []string{"127.0.0.1"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"127.0.0.2"}, w.Console)
+				assert.Equal(t, []string{"127.0.0.1"}, wo.Console)
 			}},
 		{name: "httpDebug full", with: `{ httpDebug: 'full' }`, body: `http.post(B + '/post?x=1', 'sent-body', { headers: { 'X-H': 'v' } });`,
-			check: func(t *testing.T, w, wo *outcome, b, _ *minik6test.HTTPBin, _, _ *concurrency) {
+			check: func(t *testing.T, w, wo *minik6test.Recorded, b, _ *minik6test.HTTPBin, _, _ *concurrency) {
 				req, resp := debugLogs(t, w)
 				host := strings.TrimPrefix(b.URL(), "http://")
 				assert.Equal(t, "Request:\nPOST /post?x=1 HTTP/1.1\nHost: "+host+"\nUser-Agent: minik6 (https://github.com/minik6/minik6)\n"+
@@ -123,10 +123,10 @@ func TestOptionsHonoured(t *testing.T) {
 				assert.True(t, strings.HasPrefix(resp.Message, "Response:\nHTTP/1.1 200 OK\n"), resp.Message)
 				assert.Contains(t, resp.Message, `"data": "data:application/octet-stream;base64,c2VudC1ib2R5"`, "full prints the response body")
 				assert.NotContains(t, resp.Message, "\r")
-				assert.NotContains(t, wo.logText(), "Request:")
+				assert.NotContains(t, wo.LogText(), "Request:")
 			}},
 		{name: "httpDebug headers only", with: `{ httpDebug: 'headers' }`, body: `http.post(B + '/post', 'sent-body');`,
-			check: func(t *testing.T, w, _ *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+			check: func(t *testing.T, w, _ *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
 				req, resp := debugLogs(t, w)
 				assert.NotContains(t, req.Message, "sent-body")
 				assert.NotContains(t, resp.Message, "sent-body")
@@ -134,10 +134,10 @@ func TestOptionsHonoured(t *testing.T) {
 			}},
 		{name: "insecureSkipTLSVerify", with: `{ insecureSkipTLSVerify: true }`, tls: func(*tls.Config) {},
 			body: `const r = http.get(B + '/get'); console.log(r.status, r.error_code, r.tls_version, r.proto);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"200 0 tls1.3 HTTP/2.0"}, w.console)
-				assert.Equal(t, []string{"0 1310  "}, wo.console)
-				reqs := w.of("http_reqs")
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"200 0 tls1.3 HTTP/2.0"}, w.Console)
+				assert.Equal(t, []string{"0 1310  "}, wo.Console)
+				reqs := w.Of("http_reqs")
 				require.NotEmpty(t, reqs)
 				v, _ := reqs[0].Tags.Get("tls_version")
 				assert.Equal(t, "tls1.3", v)
@@ -145,30 +145,30 @@ func TestOptionsHonoured(t *testing.T) {
 		{name: "tlsVersion", with: `{ insecureSkipTLSVerify: true, tlsVersion: { min: 'tls1.3', max: 'tls1.3' } }`, without: `{ insecureSkipTLSVerify: true }`,
 			tls:  func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 },
 			body: `const r = http.get(B + '/get'); console.log(r.status, r.tls_version, r.error_code);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"0  1300"}, w.console)
-				assert.Equal(t, []string{"200 tls1.2 0"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"0  1300"}, w.Console)
+				assert.Equal(t, []string{"200 tls1.2 0"}, wo.Console)
 			}},
 		{name: "tlsVersion max", with: `{ insecureSkipTLSVerify: true, tlsVersion: { min: 'tls1.1', max: 'tls1.2' } }`, without: `{ insecureSkipTLSVerify: true }`,
 			tls:  func(*tls.Config) {},
 			body: `console.log(http.get(B + '/get').tls_version);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"tls1.2"}, w.console)
-				assert.Equal(t, []string{"tls1.3"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tls1.2"}, w.Console)
+				assert.Equal(t, []string{"tls1.3"}, wo.Console)
 			}},
 		{name: "tlsVersion as one version", with: `{ insecureSkipTLSVerify: true, tlsVersion: http.TLS_1_2 }`, without: `{ insecureSkipTLSVerify: true }`,
 			tls:  func(*tls.Config) {},
 			body: `console.log(http.get(B + '/get').tls_version);`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"tls1.2"}, w.console)
-				assert.Equal(t, []string{"tls1.3"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"tls1.2"}, w.Console)
+				assert.Equal(t, []string{"tls1.3"}, wo.Console)
 			}},
 		{name: "tlsCipherSuites", with: `{ insecureSkipTLSVerify: true, tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'] }`, without: `{ insecureSkipTLSVerify: true }`,
 			tls:  func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 },
 			body: `console.log(http.get(B + '/get').tls_cipher_suite.includes('AES_256_GCM'));`,
-			check: func(t *testing.T, w, wo *outcome, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
-				assert.Equal(t, []string{"true"}, w.console)
-				assert.Equal(t, []string{"false"}, wo.console)
+			check: func(t *testing.T, w, wo *minik6test.Recorded, _, _ *minik6test.HTTPBin, _, _ *concurrency) {
+				assert.Equal(t, []string{"true"}, w.Console)
+				assert.Equal(t, []string{"false"}, wo.Console)
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,9 +187,9 @@ func TestOptionsHonoured(t *testing.T) {
 			cw, cwo := &concurrency{}, &concurrency{}
 			bw, bwo := start(cw), start(cwo)
 			w := run(t, script(tc.with, tc.body), bw.URL())
-			require.NoError(t, w.res.Err, w.logText())
+			require.NoError(t, w.Result.Err, w.LogText())
 			wo := run(t, script(without, tc.body), bwo.URL())
-			require.NoError(t, wo.res.Err, wo.logText())
+			require.NoError(t, wo.Result.Err, wo.LogText())
 			tc.check(t, w, wo, bw, bwo, cw, cwo)
 		})
 	}
@@ -206,9 +206,9 @@ export default function () { console.log(http.get('$BASE/get').json('origin')); 
 			"localIPs: '127.0.0.9, 127.0.0.10/31',": {"127.0.0.10", "127.0.0.11", "127.0.0.9"},
 		} {
 			o := run(t, strings.Replace(src, "LOCAL", local, 1), bin.URL())
-			require.NoError(t, o.res.Err, o.logText())
-			sort.Strings(o.console)
-			assert.Equal(t, want, o.console, local)
+			require.NoError(t, o.Result.Err, o.LogText())
+			sort.Strings(o.Console)
+			assert.Equal(t, want, o.Console, local)
 		}
 	})
 	t.Run("tlsAuth", func(t *testing.T) {
@@ -224,20 +224,20 @@ export default function () { console.log(http.get('$BASE/get').json('origin')); 
 		body := `const r = http.get(B + '/get'); console.log(r.status);`
 		with := `{ insecureSkipTLSVerify: true, tlsAuth: [{ domains: ['127.0.0.1'], cert: ` + jsStr(certPEM) + `, key: ` + jsStr(keyPEM) + ` }] }`
 		w := run(t, script(with, body), bin.URL())
-		require.NoError(t, w.res.Err, w.logText())
-		assert.Equal(t, []string{"200"}, w.console)
+		require.NoError(t, w.Result.Err, w.LogText())
+		assert.Equal(t, []string{"200"}, w.Console)
 		other := `{ insecureSkipTLSVerify: true, tlsAuth: [{ domains: ['example.com'], cert: ` + jsStr(certPEM) + `, key: ` + jsStr(keyPEM) + ` }] }`
 		wo := run(t, script(other, body), bin.URL())
-		require.NoError(t, wo.res.Err, wo.logText())
-		assert.Equal(t, []string{"0"}, wo.console, "no certificate for this domain")
+		require.NoError(t, wo.Result.Err, wo.LogText())
+		assert.Equal(t, []string{"0"}, wo.Console, "no certificate for this domain")
 	})
 }
 
 // debugLogs are the one request's httpDebug entries, which share a
 // request_id.
-func debugLogs(t *testing.T, o *outcome) (req, resp *logrus.Entry) {
+func debugLogs(t *testing.T, o *minik6test.Recorded) (req, resp *logrus.Entry) {
 	t.Helper()
-	for _, e := range o.logs {
+	for _, e := range o.Logs {
 		switch {
 		case strings.HasPrefix(e.Message, "Request:"):
 			req = e
@@ -245,8 +245,8 @@ func debugLogs(t *testing.T, o *outcome) (req, resp *logrus.Entry) {
 			resp = e
 		}
 	}
-	require.NotNil(t, req, o.logText())
-	require.NotNil(t, resp, o.logText())
+	require.NotNil(t, req, o.LogText())
+	require.NotNil(t, resp, o.LogText())
 	assert.Equal(t, logrus.InfoLevel, req.Level)
 	id, _ := req.Data["request_id"].(string)
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
